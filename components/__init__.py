@@ -1,0 +1,1 @@
+"""dask-platform: component resources and the pure logic they turn into resources."""

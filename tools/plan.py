@@ -1,0 +1,164 @@
+"""Offline plan: run the real program under Pulumi's mocks with one stack's config file.
+
+    python -m tools.plan dev [--out DIR]
+
+writes ``DIR/resources.json`` (default ``build/plan/<stack>``): one object per registered resource with its
+``urn``, ``type``, ``name``, ``parent`` and ``inputs`` as registered, every secret replaced by ``"[secret]"``,
+plus the resource options reviewers ask about (``dependencies``, ``protect``).
+Encrypted values in a stack file cannot be decrypted offline, so they are planned as secrets. A bad config
+exits non-zero with the same message ``pulumi up`` prints.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextvars
+import json
+import runpy
+import sys
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import yaml
+from pulumi.runtime import mocks, rpc
+from pulumi.runtime.config import set_all_config
+from pulumi.runtime.stack import wait_for_rpcs
+
+from components.config import PROJECT, ConfigError
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+SECRET = "[secret]"
+UNKNOWN = "[unknown]"
+
+
+class PlanError(Exception):
+    """The stack cannot be planned: a missing stack file or a config the program rejects."""
+
+
+def read_stack_config(stack_file: Path) -> tuple[dict[str, str], list[str]]:
+    """Stack file values the way the Pulumi CLI hands them to a program: JSON text, secrets marked."""
+    if not stack_file.is_file():
+        raise PlanError(f"{stack_file.name}: no such stack file in {stack_file.parent}")
+    document = yaml.safe_load(stack_file.read_text()) or {}
+    values: dict[str, str] = {}
+    secret_keys: list[str] = []
+    for key, value in (document.get("config") or {}).items():
+        full_key = key if ":" in key else f"{PROJECT}:{key}"
+        if isinstance(value, dict) and set(value) == {"secure"}:
+            values[full_key] = SECRET
+            secret_keys.append(full_key)
+        elif isinstance(value, str):
+            values[full_key] = value
+        else:
+            values[full_key] = json.dumps(value)
+    return values, secret_keys
+
+
+def _redact(value: Any) -> Any:
+    if rpc.is_rpc_secret(value):
+        return SECRET
+    if isinstance(value, pulumi.output.Unknown):
+        return UNKNOWN
+    if isinstance(value, dict):
+        return {key: _redact(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_redact(item) for item in value]
+    if isinstance(value, pulumi.Resource):
+        return "[resource]"
+    return value
+
+
+class _EchoMocks(pulumi.runtime.Mocks):
+    """Every resource reports its inputs back as outputs, so the program runs as in a preview."""
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        return f"{args.name}-id", dict(args.inputs)
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+        return {}, []
+
+
+@dataclass
+class _RecordingMonitor(mocks.MockMonitor):
+    recorded: list[dict[str, Any]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        super().__init__(_EchoMocks())
+
+    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - the gRPC method's name
+        response = super().RegisterResource(request)
+        if request.type != "pulumi:pulumi:Stack":
+            self.recorded.append(
+                {
+                    "urn": response.urn,
+                    "type": request.type,
+                    "name": request.name,
+                    "parent": request.parent or None,
+                    "inputs": _redact(rpc.deserialize_properties(request.object)),
+                    "dependencies": sorted(request.dependencies),
+                    "protect": bool(request.protect),
+                }
+            )
+        return response
+
+
+def _run_program(stack: str, project_dir: Path) -> list[dict[str, Any]]:
+    values, secret_keys = read_stack_config(project_dir / f"Pulumi.{stack}.yaml")
+    set_all_config(values, secret_keys)
+    # The mocks' root stack resource binds its futures to the current loop: make ours current first.
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    monitor = _RecordingMonitor()
+    pulumi.runtime.set_mocks(monitor.mocks, project=PROJECT, stack=stack, preview=True, monitor=monitor)
+    try:
+        runpy.run_path(str(project_dir / "__main__.py"), run_name="__main__")
+        loop.run_until_complete(wait_for_rpcs())
+    except pulumi.RunError as error:
+        raise PlanError(str(error)) from None
+    except ConfigError as error:
+        raise PlanError(str(error)) from None
+    finally:
+        loop.close()
+    return monitor.recorded
+
+
+def plan(stack: str, project_dir: Path = PROJECT_DIR) -> list[dict[str, Any]]:
+    """Every resource the program registers for ``stack``; runs in its own context so plans don't mix."""
+    return contextvars.copy_context().run(_run_program, stack, project_dir)
+
+
+def summary(resources: list[dict[str, Any]]) -> str:
+    """A few lines per component: its name and how many resources of each type it declares directly."""
+    components = {r["urn"]: r for r in resources if r["type"].startswith("dask-platform:")}
+    lines = [f"{len(resources)} resources"]
+    for urn, component in components.items():
+        children = Counter(r["type"] for r in resources if r["parent"] == urn)
+        counted = ", ".join(f"{count} {kind}" for kind, count in sorted(children.items()))
+        lines.append(f"  {component['type']} {component['name']}: {counted or 'no direct children'}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tools.plan", description=__doc__.split("\n")[0])
+    parser.add_argument("stack", help="stack name, e.g. dev or prod (reads Pulumi.<stack>.yaml)")
+    parser.add_argument("--out", type=Path, help="output directory (default: build/plan/<stack>)")
+    args = parser.parse_args(argv)
+    try:
+        resources = plan(args.stack)
+    except PlanError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    out = args.out or PROJECT_DIR / "build" / "plan" / args.stack
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "resources.json").write_text(json.dumps(resources, indent=2, sort_keys=True) + "\n")
+    print(summary(resources))
+    print(f"wrote {out / 'resources.json'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
