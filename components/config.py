@@ -10,28 +10,28 @@ before a single resource is declared.
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    ConfigDict,
-    Field,
-    ValidationError,
-    model_validator,
-)
-from pydantic.alias_generators import to_camel
+from pydantic import Field, ValidationError, model_validator
 from pydantic_core import ErrorDetails
 
-from components.quantities import gateway_memory_bytes, kubernetes_quantity
+from components.config_base import (
+    ChartConfig,
+    ConfigModel,
+    GatewayMemory,
+    ImageTag,
+    KubernetesName,
+    Resources,
+    resources_of,
+)
+from components.images_config import ImagesConfig
+from components.quantities import gateway_memory_bytes
 
 if TYPE_CHECKING:
     import pulumi
 
 PROJECT = "dask-platform"
-DASK_HELM_REPOSITORY = "https://helm.dask.org"
 DASK_GATEWAY_VERSION = "2026.3.0"
 DASK_OPERATOR_VERSION = "2026.3.0"
 
@@ -43,59 +43,14 @@ class ConfigError(Exception):
     """A user's mistake in a stack file, worded for the user; never shown with a traceback."""
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid", frozen=True)
-
-
-def _check_kubernetes_quantity(value: str) -> str:
-    kubernetes_quantity(value)
-    return value
-
-
-def _check_gateway_memory(value: str) -> str:
-    gateway_memory_bytes(value)
-    return value
-
-
-def _matching(pattern: str, allowed: str) -> AfterValidator:
-    compiled = re.compile(pattern)
-
-    def check(value: str) -> str:
-        if not compiled.fullmatch(value):
-            raise ValueError(f"must be {allowed}")
-        return value
-
-    return AfterValidator(check)
-
-
-KubernetesName = Annotated[
-    str,
-    _matching(
-        r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?",
-        "a Kubernetes name: at most 63 lowercase letters, digits and '-', starting and ending with a letter or digit",
-    ),
-]
-ExactVersion = Annotated[
-    str,
-    _matching(r"\d+\.\d+\.\d+", "an exact version such as 2026.3.0 (no range, no 'latest')"),
-]
-ImageTag = Annotated[
-    str,
-    _matching(r"[\w][\w.-]{0,127}", "an image tag: letters, digits, '_', '.' and '-'"),
-]
-HttpsUrl = Annotated[str, _matching(r"(https|oci)://\S+", "an https:// or oci:// URL")]
-KubernetesQuantity = Annotated[str, AfterValidator(_check_kubernetes_quantity)]
-GatewayMemory = Annotated[str, AfterValidator(_check_gateway_memory)]
-
-
-class KubernetesConfig(_Model):
+class KubernetesConfig(ConfigModel):
     """How the explicit Kubernetes provider reaches the cluster."""
 
     context: str | None = None
     kubeconfig: str | None = None
 
 
-class NamespacesConfig(_Model):
+class NamespacesConfig(ConfigModel):
     gateway: KubernetesName = "dask-gateway"
     operator: KubernetesName = "dask-operator"
     users: list[KubernetesName] = Field(default_factory=lambda: ["dask-users"], min_length=1)
@@ -110,64 +65,33 @@ class NamespacesConfig(_Model):
         return self
 
 
-class ChartConfig(_Model):
-    version: ExactVersion
-    repository: HttpsUrl = DASK_HELM_REPOSITORY
-
-
-class ResourceAmounts(_Model):
-    cpu: KubernetesQuantity
-    memory: KubernetesQuantity
-
-
-class Resources(_Model):
-    requests: ResourceAmounts
-    limits: ResourceAmounts
-
-    @model_validator(mode="after")
-    def _limits_cover_requests(self) -> Resources:
-        for name in ("cpu", "memory"):
-            request = getattr(self.requests, name)
-            limit = getattr(self.limits, name)
-            if kubernetes_quantity(limit) < kubernetes_quantity(request):
-                raise ValueError(f"limits.{name} {limit!r} is below requests.{name} {request!r}")
-        return self
-
-
-def _resources(cpu: str, memory: str, cpu_limit: str, memory_limit: str) -> Resources:
-    return Resources(
-        requests=ResourceAmounts(cpu=cpu, memory=memory),
-        limits=ResourceAmounts(cpu=cpu_limit, memory=memory_limit),
-    )
-
-
-class OperatorConfig(_Model):
+class OperatorConfig(ConfigModel):
     chart: ChartConfig = ChartConfig(version=DASK_OPERATOR_VERSION)
     scope: Literal["cluster", "namespace"] = "cluster"
     """``namespace``: the operator runs in and watches the single user namespace, with a namespaced Role."""
     user_access: Literal["namespace", "cluster"] = "namespace"
     """Bind the user ClusterRole per user namespace (RoleBindings) or cluster-wide (ClusterRoleBinding)."""
-    resources: Resources = _resources("100m", "128Mi", "500m", "256Mi")
+    resources: Resources = resources_of("100m", "128Mi", "500m", "256Mi")
 
 
-class JupyterHubAuthConfig(_Model):
+class JupyterHubAuthConfig(ConfigModel):
     api_token_secret_name: KubernetesName = "hub"
     api_token_secret_key: str = "hub.services.dask-gateway.apiToken"
     api_url: str | None = None
     service_name: str | None = None
 
 
-class GatewayAuthConfig(_Model):
+class GatewayAuthConfig(ConfigModel):
     type: Literal["simple", "jupyterhub"] = "simple"
     jupyterhub: JupyterHubAuthConfig = JupyterHubAuthConfig()
 
 
-class GatewayServiceConfig(_Model):
+class GatewayServiceConfig(ConfigModel):
     type: Literal["ClusterIP", "NodePort", "LoadBalancer"] = "ClusterIP"
     port: int = Field(80, ge=1, le=65535)
 
 
-class ImageConfig(_Model):
+class ImageConfig(ConfigModel):
     name: str = "ghcr.io/dask/dask-gateway"
     tag: ImageTag = DASK_GATEWAY_VERSION
     pull_policy: Literal["Always", "IfNotPresent", "Never"] = "IfNotPresent"
@@ -177,7 +101,7 @@ class ImageConfig(_Model):
         return f"{self.name}:{self.tag}"
 
 
-class CoresOption(_Model):
+class CoresOption(ConfigModel):
     default: float = Field(gt=0)
     min: float = Field(gt=0)
     max: float = Field(gt=0)
@@ -189,7 +113,7 @@ class CoresOption(_Model):
         return self
 
 
-class MemoryOption(_Model):
+class MemoryOption(ConfigModel):
     default: GatewayMemory
     min: GatewayMemory
     max: GatewayMemory
@@ -202,7 +126,7 @@ class MemoryOption(_Model):
         return self
 
 
-class ClusterOptionsConfig(_Model):
+class ClusterOptionsConfig(ConfigModel):
     """Bounds of the options users set from notebooks: ``gateway.cluster_options()``."""
 
     worker_cores: CoresOption = CoresOption(default=1, min=0.5, max=4)
@@ -212,7 +136,7 @@ class ClusterOptionsConfig(_Model):
     """Images users may pick; empty means any image."""
 
 
-class GatewayConfig(_Model):
+class GatewayConfig(ConfigModel):
     chart: ChartConfig = ChartConfig(version=DASK_GATEWAY_VERSION)
     auth: GatewayAuthConfig = GatewayAuthConfig()
     service: GatewayServiceConfig = GatewayServiceConfig()
@@ -251,7 +175,7 @@ class GatewayConfig(_Model):
         return self
 
 
-class SessionConfig(_Model):
+class SessionConfig(ConfigModel):
     """A long-running client Deployment next to the clusters; on by default in dev."""
 
     enabled: bool | None = None
@@ -260,10 +184,10 @@ class SessionConfig(_Model):
     """Defaults to the gateway's default image, so client and workers run the same libraries."""
     command: list[str] = Field(default_factory=lambda: ["sleep", "infinity"], min_length=1)
     """Keeps the pod up for ``kubectl exec``; set it to run a notebook server or a batch client instead."""
-    resources: Resources = _resources("250m", "512Mi", "1", "1Gi")
+    resources: Resources = resources_of("250m", "512Mi", "1", "1Gi")
 
 
-class PlatformConfig(_Model):
+class PlatformConfig(ConfigModel):
     environment: Literal["dev", "prod"] = "prod"
     """Unset means prod: the strict choice (protection, mandatory policies) is the safe default."""
     kubernetes: KubernetesConfig = KubernetesConfig()
@@ -271,6 +195,7 @@ class PlatformConfig(_Model):
     operator: OperatorConfig = OperatorConfig()
     gateway: GatewayConfig = GatewayConfig()
     session: SessionConfig = SessionConfig()
+    images: ImagesConfig = ImagesConfig()
 
     @property
     def is_prod(self) -> bool:

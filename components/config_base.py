@@ -1,0 +1,91 @@
+"""Building blocks shared by every section of the stack config: the base model and validated scalar types."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, model_validator
+from pydantic.alias_generators import to_camel
+
+from components.quantities import gateway_memory_bytes, kubernetes_quantity
+
+DASK_HELM_REPOSITORY = "https://helm.dask.org"
+
+
+class ConfigModel(BaseModel):
+    """Stack keys are camelCase like Pulumi's own; unknown keys are errors, not silently ignored."""
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid", frozen=True)
+
+
+def _check_kubernetes_quantity(value: str) -> str:
+    kubernetes_quantity(value)
+    return value
+
+
+def _check_gateway_memory(value: str) -> str:
+    gateway_memory_bytes(value)
+    return value
+
+
+def _matching(pattern: str, allowed: str) -> AfterValidator:
+    compiled = re.compile(pattern)
+
+    def check(value: str) -> str:
+        if not compiled.fullmatch(value):
+            raise ValueError(f"must be {allowed}")
+        return value
+
+    return AfterValidator(check)
+
+
+KubernetesName = Annotated[
+    str,
+    _matching(
+        r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?",
+        "a Kubernetes name: at most 63 lowercase letters, digits and '-', starting and ending with a letter or digit",
+    ),
+]
+ExactVersion = Annotated[
+    str,
+    _matching(r"\d+\.\d+\.\d+", "an exact version such as 2026.3.0 (no range, no 'latest')"),
+]
+ImageTag = Annotated[
+    str,
+    _matching(r"[\w][\w.-]{0,127}", "an image tag: letters, digits, '_', '.' and '-'"),
+]
+HttpsUrl = Annotated[str, _matching(r"(https|oci)://\S+", "an https:// or oci:// URL")]
+KubernetesQuantity = Annotated[str, AfterValidator(_check_kubernetes_quantity)]
+GatewayMemory = Annotated[str, AfterValidator(_check_gateway_memory)]
+
+
+class ChartConfig(ConfigModel):
+    version: ExactVersion
+    repository: HttpsUrl = DASK_HELM_REPOSITORY
+
+
+class ResourceAmounts(ConfigModel):
+    cpu: KubernetesQuantity
+    memory: KubernetesQuantity
+
+
+class Resources(ConfigModel):
+    requests: ResourceAmounts
+    limits: ResourceAmounts
+
+    @model_validator(mode="after")
+    def _limits_cover_requests(self) -> Resources:
+        for name in ("cpu", "memory"):
+            request = getattr(self.requests, name)
+            limit = getattr(self.limits, name)
+            if kubernetes_quantity(limit) < kubernetes_quantity(request):
+                raise ValueError(f"limits.{name} {limit!r} is below requests.{name} {request!r}")
+        return self
+
+
+def resources_of(cpu: str, memory: str, cpu_limit: str, memory_limit: str) -> Resources:
+    return Resources(
+        requests=ResourceAmounts(cpu=cpu, memory=memory),
+        limits=ResourceAmounts(cpu=cpu_limit, memory=memory_limit),
+    )
