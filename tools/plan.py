@@ -4,9 +4,9 @@
 
 writes ``DIR/resources.json`` (default ``build/plan/<stack>``): one object per registered resource with its
 ``urn``, ``type``, ``name``, ``parent`` and ``inputs`` as registered, every secret replaced by ``"[secret]"``,
-plus the resource options reviewers ask about (``dependencies``, ``protect``).
-Encrypted values in a stack file cannot be decrypted offline, so they are planned as secrets. A bad config
-exits non-zero with the same message ``pulumi up`` prints.
+plus the resource options reviewers ask about (``provider``, ``dependencies``, ``protect``). The stack's
+exports go to ``DIR/outputs.json``. Encrypted values in a stack file cannot be decrypted offline, so they are
+planned as secrets. A bad config exits non-zero with the same message ``pulumi up`` prints.
 """
 
 from __future__ import annotations
@@ -99,6 +99,7 @@ class _RecordingMonitor(mocks.MockMonitor):
                     "name": request.name,
                     "parent": request.parent or None,
                     "inputs": _redact(rpc.deserialize_properties(request.object)),
+                    "provider": request.provider or None,
                     "dependencies": sorted(request.dependencies),
                     "protect": bool(request.protect),
                 }
@@ -106,8 +107,24 @@ class _RecordingMonitor(mocks.MockMonitor):
         return response
 
 
-def _run_program(stack: str, project_dir: Path) -> list[dict[str, Any]]:
-    values, secret_keys = read_stack_config(project_dir / f"Pulumi.{stack}.yaml")
+StackConfig = tuple[dict[str, str], list[str]]
+"""Config values as the CLI passes them (JSON text per key) and the keys that are secrets."""
+
+
+@dataclass
+class Plan:
+    resources: list[dict[str, Any]]
+    outputs: dict[str, Any]
+    """The stack's exports: what ``pulumi stack output`` shows after ``pulumi up``."""
+
+
+async def _resolve_outputs(outputs: dict[str, Any]) -> dict[str, Any]:
+    resolved = await pulumi.Output.from_input(outputs).future(with_unknowns=True)
+    return _redact(resolved or {})
+
+
+def _run_program(stack: str, project_dir: Path, config: StackConfig | None) -> Plan:
+    values, secret_keys = config or read_stack_config(project_dir / f"Pulumi.{stack}.yaml")
     set_all_config(values, secret_keys)
     # The mocks' root stack resource binds its futures to the current loop: make ours current first.
     loop = asyncio.new_event_loop()
@@ -115,20 +132,33 @@ def _run_program(stack: str, project_dir: Path) -> list[dict[str, Any]]:
     monitor = _RecordingMonitor()
     pulumi.runtime.set_mocks(monitor.mocks, project=PROJECT, stack=stack, preview=True, monitor=monitor)
     try:
-        runpy.run_path(str(project_dir / "__main__.py"), run_name="__main__")
+        failure: str | None = None
+        try:
+            runpy.run_path(str(project_dir / "__main__.py"), run_name="__main__")
+        except (pulumi.RunError, ConfigError) as error:
+            failure = str(error)
+        # Drain what was already sent (at least the root stack) so nothing is left pending on the loop.
         loop.run_until_complete(wait_for_rpcs())
-    except pulumi.RunError as error:
-        raise PlanError(str(error)) from None
-    except ConfigError as error:
-        raise PlanError(str(error)) from None
+        if failure is not None:
+            raise PlanError(failure)
+        root = pulumi.runtime.settings.get_root_resource()
+        outputs = loop.run_until_complete(_resolve_outputs(getattr(root, "outputs", {})))
     finally:
         loop.close()
-    return monitor.recorded
+    return Plan(resources=monitor.recorded, outputs=outputs)
 
 
-def plan(stack: str, project_dir: Path = PROJECT_DIR) -> list[dict[str, Any]]:
-    """Every resource the program registers for ``stack``; runs in its own context so plans don't mix."""
-    return contextvars.copy_context().run(_run_program, stack, project_dir)
+def plan(stack: str, project_dir: Path = PROJECT_DIR, config: StackConfig | None = None) -> list[dict[str, Any]]:
+    """Every resource the program registers for ``stack``; runs in its own context so plans don't mix.
+
+    ``config`` replaces the stack file's values, e.g. a variant made from ``read_stack_config`` in a test.
+    """
+    return plan_stack(stack, project_dir, config).resources
+
+
+def plan_stack(stack: str, project_dir: Path = PROJECT_DIR, config: StackConfig | None = None) -> Plan:
+    """The resources and the exports of one stack."""
+    return contextvars.copy_context().run(_run_program, stack, project_dir, config)
 
 
 def summary(resources: list[dict[str, Any]]) -> str:
@@ -148,14 +178,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, help="output directory (default: build/plan/<stack>)")
     args = parser.parse_args(argv)
     try:
-        resources = plan(args.stack)
+        result = plan_stack(args.stack)
     except PlanError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     out = args.out or PROJECT_DIR / "build" / "plan" / args.stack
     out.mkdir(parents=True, exist_ok=True)
-    (out / "resources.json").write_text(json.dumps(resources, indent=2, sort_keys=True) + "\n")
-    print(summary(resources))
+    (out / "resources.json").write_text(json.dumps(result.resources, indent=2, sort_keys=True) + "\n")
+    (out / "outputs.json").write_text(json.dumps(result.outputs, indent=2, sort_keys=True) + "\n")
+    print(summary(result.resources))
     print(f"wrote {out / 'resources.json'}")
     return 0
 

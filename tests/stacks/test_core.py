@@ -1,0 +1,166 @@
+"""Each stack under Pulumi's mocks: the core platform resources exist with the inputs that matter."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from components.rbac import USER_CLUSTER_ROLE_RULES
+from tests.stacks.conftest import one, resources_of_type, stack_plan
+from tools.plan import PROJECT_DIR, PlanError, main, plan_stack, read_stack_config
+
+NAMESPACE = "kubernetes:core/v1:Namespace"
+CHART = "kubernetes:helm.sh/v4:Chart"
+STACKS = ["dev", "prod"]
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_every_kubernetes_resource_uses_the_explicit_provider(stack: str) -> None:
+    providers = [r for r in stack_plan(stack).resources if r["type"] == "pulumi:providers:kubernetes"]
+    assert len(providers) == 1
+    provider_urn = providers[0]["urn"]
+    kubernetes = [r for r in stack_plan(stack).resources if r["type"].startswith("kubernetes:")]
+    assert kubernetes
+    for resource in kubernetes:
+        assert (resource["provider"] or "").startswith(provider_urn), resource["urn"]
+
+
+def test_dev_targets_minikube_and_prod_its_own_context() -> None:
+    assert resources_of_type("dev", "pulumi:providers:kubernetes")[0]["inputs"]["context"] == "minikube"
+    assert resources_of_type("prod", "pulumi:providers:kubernetes")[0]["inputs"]["context"] == "prod"
+
+
+@pytest.mark.parametrize(
+    ("stack", "expected", "protected"),
+    [
+        ("dev", {"dask-gateway", "dask-operator", "dask-users"}, False),
+        ("prod", {"dask-gateway", "dask-operator", "dask-users", "dask-batch"}, True),
+    ],
+)
+def test_namespaces_carry_pod_security_labels_and_prod_ones_are_protected(
+    stack: str, expected: set[str], protected: bool
+) -> None:
+    platform_namespaces = [
+        r for r in resources_of_type(stack, NAMESPACE) if r["parent"].endswith("Namespaces::dask-namespaces")
+    ]
+    assert {r["inputs"]["metadata"]["name"] for r in platform_namespaces} == expected
+    for namespace in platform_namespaces:
+        labels = namespace["inputs"]["metadata"]["labels"]
+        assert labels["pod-security.kubernetes.io/enforce"] == "baseline"
+        assert namespace["protect"] is protected
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_both_charts_are_pinned_and_install_their_crds(stack: str) -> None:
+    operator = one(stack, CHART, "dask-operator-chart")["inputs"]
+    gateway = one(stack, CHART, "dask-gateway-chart")["inputs"]
+    assert (operator["chart"], operator["version"]) == ("dask-kubernetes-operator", "2026.3.0")
+    assert (gateway["chart"], gateway["version"]) == ("dask-gateway", "2026.3.0")
+    for chart in (operator, gateway):
+        assert chart["repositoryOpts"] == {"repo": "https://helm.dask.org"}
+        assert chart["skipCrds"] is False
+    assert operator["namespace"] == "dask-operator"
+    assert gateway["namespace"] == "dask-gateway"
+    assert operator["values"]["rbac"]["cluster"] is True
+    assert operator["values"]["image"]["tag"] == "2026.3.0"
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_users_get_exactly_the_documented_rules_bound_per_namespace(stack: str) -> None:
+    (role,) = resources_of_type(stack, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole")
+    assert role["inputs"]["rules"] == USER_CLUSTER_ROLE_RULES
+    users = stack_plan(stack).outputs["namespaces"]["users"]
+    accounts = resources_of_type(stack, "kubernetes:core/v1:ServiceAccount")
+    assert sorted(a["inputs"]["metadata"]["namespace"] for a in accounts) == sorted(users)
+    bindings = resources_of_type(stack, "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding")
+    assert sorted(b["inputs"]["metadata"]["namespace"] for b in bindings) == sorted(users)
+    for binding in bindings:
+        assert binding["inputs"]["roleRef"]["name"] == role["inputs"]["metadata"]["name"]
+        assert binding["inputs"]["subjects"] == [
+            {"kind": "ServiceAccount", "name": "dask-user", "namespace": binding["inputs"]["metadata"]["namespace"]}
+        ]
+    assert not resources_of_type(stack, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding")
+
+
+def test_dev_gateway_uses_simple_auth_and_a_cluster_ip_for_port_forwarding() -> None:
+    values = one("dev", CHART, "dask-gateway-chart")["inputs"]["values"]
+    assert values["gateway"]["auth"] == {"type": "simple"}
+    assert values["traefik"]["service"]["type"] == "ClusterIP"
+    assert values["gateway"]["backend"]["namespace"] == "dask-users"
+    assert stack_plan("dev").outputs["portForwardCommand"] == (
+        "kubectl port-forward -n dask-gateway svc/traefik-dask-gateway 8001:80"
+    )
+
+
+def test_prod_gateway_authenticates_against_jupyterhub_with_the_token_from_an_existing_secret() -> None:
+    values = one("prod", CHART, "dask-gateway-chart")["inputs"]["values"]
+    auth = values["gateway"]["auth"]
+    assert auth["type"] == "jupyterhub"
+    assert auth["jupyterhub"]["apiTokenFromSecretName"] == "hub"
+    assert "apiToken" not in auth["jupyterhub"]
+    assert not resources_of_type("prod", "kubernetes:core/v1:Secret")
+
+
+def test_the_generated_cluster_options_follow_the_stack_bounds() -> None:
+    text = one("prod", CHART, "dask-gateway-chart")["inputs"]["values"]["gateway"]["extraConfig"]
+    options = text["dask-platform-10-cluster-options"]
+    assert 'Float("worker_cores", default=1.0, min=1.0, max=8.0' in options
+    assert "c.ClusterConfig.cluster_max_workers = 32" in options
+    assert "c.ClusterConfig.idle_timeout = 1800.0" in options
+
+
+def test_dev_session_is_preconfigured_for_the_gateway_with_requests_and_limits() -> None:
+    (deployment,) = resources_of_type("dev", "kubernetes:apps/v1:Deployment")
+    assert deployment["inputs"]["metadata"]["namespace"] == "dask-users"
+    (container,) = deployment["inputs"]["spec"]["template"]["spec"]["containers"]
+    env = {item["name"]: item["value"] for item in container["env"]}
+    address = stack_plan("dev").outputs["gatewayAddress"]
+    assert address == "http://traefik-dask-gateway.dask-gateway.svc.cluster.local:80"
+    assert env["DASK_GATEWAY_URL"] == env["DASK_GATEWAY__ADDRESS"] == address
+    assert env["DASK_WORKER_IMAGE"] == container["image"]
+    assert set(container["resources"]) == {"requests", "limits"}
+    assert not resources_of_type("prod", "kubernetes:apps/v1:Deployment")
+
+
+def test_a_simple_auth_password_travels_as_a_secret_to_the_gateway_and_the_session() -> None:
+    values, secret_keys = read_stack_config(PROJECT_DIR / "Pulumi.dev.yaml")
+    values["dask-platform:gatewayPassword"] = "correct horse battery staple"
+    result = plan_stack("dev", config=(values, [*secret_keys, "dask-platform:gatewayPassword"]))
+    rendered = json.dumps(result.resources)
+    assert "correct horse battery staple" not in rendered
+    secrets = [r for r in result.resources if r["type"] == "kubernetes:core/v1:Secret"]
+    assert {s["inputs"]["metadata"]["namespace"] for s in secrets} == {"dask-gateway", "dask-users"}
+    assert all(s["inputs"]["stringData"] == "[secret]" for s in secrets)
+    (chart,) = [r for r in result.resources if r["name"] == "dask-gateway-chart"]
+    (env,) = chart["inputs"]["values"]["gateway"]["env"]
+    assert env["valueFrom"]["secretKeyRef"] == {"name": "dask-gateway-password", "key": "password"}
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_exports_tell_users_where_to_go_next(stack: str) -> None:
+    outputs = stack_plan(stack).outputs
+    assert outputs["chartVersions"] == {"daskGateway": "2026.3.0", "daskKubernetesOperator": "2026.3.0"}
+    assert outputs["namespaces"]["gateway"] == "dask-gateway"
+    assert outputs["gatewayAddress"].startswith("http://traefik-dask-gateway.dask-gateway.svc")
+
+
+def test_a_bad_stack_file_fails_the_plan_with_the_config_message_and_no_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "__main__.py").write_text((PROJECT_DIR / "__main__.py").read_text())
+    (tmp_path / "Pulumi.broken.yaml").write_text(
+        "config:\n  dask-platform:environment: dev\n  dask-platform:namespaces:\n    users: [Data_Science]\n"
+    )
+    with pytest.raises(PlanError, match=r"Pulumi.broken.yaml: invalid configuration"):
+        plan_stack("broken", project_dir=tmp_path)
+
+
+def test_the_plan_command_exits_non_zero_with_a_clear_message_for_an_unknown_stack(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["nonexistent"]) == 2
+    error = capsys.readouterr().err
+    assert error.startswith("error: Pulumi.nonexistent.yaml: no such stack file")
+    assert "Traceback" not in error

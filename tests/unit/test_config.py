@@ -1,0 +1,173 @@
+"""Stack config validation: every mistake is one clear message naming file, key path, value and what is allowed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from components.config import ConfigError, ConfigSource, PlatformConfig, parse_platform_config
+
+
+def parse(values: dict[str, Any], secret_keys: frozenset[str] = frozenset()) -> PlatformConfig:
+    return parse_platform_config(ConfigSource("Pulumi.test.yaml", values, secret_keys))
+
+
+def error_for(values: dict[str, Any], secret_keys: frozenset[str] = frozenset()) -> str:
+    with pytest.raises(ConfigError) as raised:
+        parse(values, secret_keys)
+    message = str(raised.value)
+    assert message.startswith("Pulumi.test.yaml: invalid configuration")
+    return message
+
+
+def test_an_empty_stack_is_a_protected_production_platform_with_pinned_charts() -> None:
+    config = parse({"gatewayPassword": "[secret]"}, frozenset({"gatewayPassword"}))
+    assert config.is_prod
+    assert config.protect_namespaces
+    assert not config.session_enabled
+    assert config.gateway.chart.version == "2026.3.0"
+    assert config.operator.chart.version == "2026.3.0"
+    assert config.gateway.chart.repository == "https://helm.dask.org"
+
+
+def test_dev_defaults_keep_the_stack_file_short() -> None:
+    config = parse({"environment": "dev"})
+    assert not config.protect_namespaces
+    assert config.session_enabled
+    assert config.session_namespace == "dask-users"
+    assert config.gateway_cluster_namespace == "dask-users"
+
+
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [
+        pytest.param(
+            {"environment": "dev", "gatewy": {}},
+            ["dask-platform:gatewy: unknown key", "known keys are", "gateway"],
+            id="misspelled section",
+        ),
+        pytest.param(
+            {"environment": "dev", "gateway": {"serviceType": "LoadBalancer"}},
+            ["dask-platform:gateway.serviceType: unknown key"],
+            id="misspelled nested key",
+        ),
+        pytest.param(
+            {"environment": "staging"},
+            ['dask-platform:environment = "staging"', "'dev' or 'prod'"],
+            id="unknown environment",
+        ),
+        pytest.param(
+            {"environment": "dev", "namespaces": {"users": ["Data_Science"]}},
+            ['dask-platform:namespaces.users[0] = "Data_Science"', "lowercase letters, digits and '-'"],
+            id="namespace name",
+        ),
+        pytest.param(
+            {"environment": "dev", "namespaces": {"users": ["a", "a"]}},
+            ["dask-platform:namespaces", "lists a namespace twice"],
+            id="duplicate namespace",
+        ),
+        pytest.param(
+            {"environment": "dev", "operator": {"chart": {"version": "latest"}}},
+            ['dask-platform:operator.chart.version = "latest"', "an exact version such as 2026.3.0"],
+            id="unpinned chart",
+        ),
+        pytest.param(
+            {"environment": "dev", "gateway": {"chart": {"version": "2026.3.0", "repository": "http://x"}}},
+            ['dask-platform:gateway.chart.repository = "http://x"', "https:// or oci://"],
+            id="insecure chart repository",
+        ),
+        pytest.param(
+            {"environment": "dev", "gateway": {"clusterOptions": {"workerCores": {"default": 8, "min": 1, "max": 4}}}},
+            ["dask-platform:gateway.clusterOptions.workerCores", "needs min <= default <= max"],
+            id="default outside bounds",
+        ),
+        pytest.param(
+            {"environment": "dev", "gateway": {"clusterOptions": {"workerCores": {"default": 1, "min": 0, "max": 4}}}},
+            ["dask-platform:gateway.clusterOptions.workerCores.min = 0", "greater than 0"],
+            id="zero cores",
+        ),
+        pytest.param(
+            {"environment": "dev", "gateway": {"clusterMaxMemory": "lots"}},
+            ['dask-platform:gateway.clusterMaxMemory = "lots"', "K, M, G or T"],
+            id="malformed memory",
+        ),
+        pytest.param(
+            {"environment": "dev", "gateway": {"clusterMaxCores": 2}},
+            ["dask-platform:gateway", "workerCores.max 4.0 is above clusterMaxCores 2.0"],
+            id="option above cluster limit",
+        ),
+        pytest.param(
+            {"environment": "dev", "gateway": {"service": {"type": "Ingress"}}},
+            ['dask-platform:gateway.service.type = "Ingress"', "'ClusterIP', 'NodePort' or 'LoadBalancer'"],
+            id="service type",
+        ),
+        pytest.param(
+            {
+                "environment": "dev",
+                "session": {
+                    "resources": {
+                        "requests": {"cpu": "2", "memory": "1Gi"},
+                        "limits": {"cpu": "1", "memory": "1Gi"},
+                    }
+                },
+            },
+            ["dask-platform:session.resources", "limits.cpu '1' is below requests.cpu '2'"],
+            id="limit below request",
+        ),
+        pytest.param(
+            {
+                "environment": "dev",
+                "session": {
+                    "resources": {
+                        "requests": {"cpu": "one", "memory": "1Gi"},
+                        "limits": {"cpu": "1", "memory": "1Gi"},
+                    }
+                },
+            },
+            ['dask-platform:session.resources.requests.cpu = "one"', "not a Kubernetes quantity"],
+            id="bad quantity",
+        ),
+        pytest.param(
+            {"environment": "dev", "session": {"namespace": "elsewhere"}},
+            ["dask-platform", "session.namespace 'elsewhere' is not one of namespaces.users"],
+            id="session outside user namespaces",
+        ),
+        pytest.param(
+            {"environment": "dev", "operator": {"scope": "namespace"}, "namespaces": {"users": ["a", "b"]}},
+            ["operator.scope 'namespace' watches one namespace", "['a', 'b']"],
+            id="single-namespace operator with two namespaces",
+        ),
+        pytest.param(
+            {"environment": "dev", "gateway": "simple"},
+            ['dask-platform:gateway = "simple"', "valid dictionary"],
+            id="scalar where a mapping belongs",
+        ),
+        pytest.param(
+            {"environment": "prod"},
+            ['dask-platform:gateway.auth.type = "simple": prod needs a password', "--secret"],
+            id="open gateway in prod",
+        ),
+    ],
+)
+def test_bad_input_gets_a_clear_error(values: dict[str, Any], expected: list[str]) -> None:
+    message = error_for(values)
+    for fragment in expected:
+        assert fragment in message
+
+
+def test_a_password_in_plain_text_is_refused_and_the_message_says_how_to_encrypt_it() -> None:
+    message = error_for({"environment": "dev", "gatewayPassword": "hunter2"})
+    assert "dask-platform:gatewayPassword is set in plain text" in message
+    assert "pulumi config set --secret dask-platform:gatewayPassword" in message
+    assert "hunter2" not in message
+
+
+def test_every_problem_is_reported_at_once() -> None:
+    message = error_for({"environment": "dev", "gatewy": {}, "namespaces": {"users": ["Bad"]}})
+    assert message.count("\n  - ") == 2
+
+
+def test_prod_with_simple_auth_accepts_a_secret_password() -> None:
+    config = parse({"environment": "prod", "gatewayPassword": "[secret]"}, secret_keys=frozenset({"gatewayPassword"}))
+    assert config.gateway.auth.type == "simple"
