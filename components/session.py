@@ -13,13 +13,17 @@ from components.rbac import USER_SERVICE_ACCOUNT
 SESSION_NAME = "dask-session"
 
 
-def session_environment(address: str, worker_image: str) -> dict[str, str]:
+def session_environment(address: str, worker_image: str, auth_type: str) -> dict[str, str]:
     """``DASK_GATEWAY__ADDRESS`` lets ``Gateway()`` work without arguments; the worker image is the client's."""
-    return {
+    environment = {
         "DASK_GATEWAY_URL": address,
         "DASK_GATEWAY__ADDRESS": address,
         "DASK_WORKER_IMAGE": worker_image,
     }
+    if auth_type == "jupyterhub":
+        # The client then authenticates with the JUPYTERHUB_API_TOKEN of whoever runs it.
+        environment["DASK_GATEWAY__AUTH__TYPE"] = "jupyterhub"
+    return environment
 
 
 def _resource_requirements(
@@ -48,7 +52,7 @@ class DaskSession(pulumi.ComponentResource):
         namespace = config.session_namespace
         env = [
             k8s.core.v1.EnvVarArgs(name=key, value=value)
-            for key, value in session_environment(gateway_address, image).items()
+            for key, value in session_environment(gateway_address, image, config.gateway.auth.type).items()
         ]
         if password is not None:
             # Secrets are namespaced: the session gets its own copy of the gateway password.
