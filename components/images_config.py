@@ -1,16 +1,44 @@
-"""The image matrix in stack config: Python/Dask profiles, targets, processors and where images go."""
+"""The image matrix in stack config: Python/Dask profiles, targets, processors and where images go.
+
+Pure data; ``components/catalog.py`` turns it into image specs and lock specs.
+"""
 
 from __future__ import annotations
 
-from typing import Literal
+import re
+from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import AfterValidator, Field, model_validator
 
 from components.config_base import ConfigModel, ExactVersion
 
 Target = Literal["k8s", "local"]
+Platform = Literal["linux/amd64", "linux/arm64"]
 
 DEFAULT_DASK_GATEWAY_VERSION = "2026.3.0"
+CATALOG_IMAGES = "catalog"
+"""In ``gateway.clusterOptions.allowedImages``: every image the catalog builds for Kubernetes."""
+RESERVED_IMAGE_NAMES = ("dask-gateway", "staging", "jupyter", "build-cache")
+"""Repository names under ``<registry>/dask/`` that the catalog uses itself, so no processor may take them."""
+
+_IMAGE_PATH_COMPONENT = re.compile(r"[a-z0-9]+(?:[._-][a-z0-9]+)*")
+_REGISTRY = re.compile(r"[a-z0-9.-]+(?::\d+)?(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*")
+
+
+def _image_name_part(value: str) -> str:
+    if not _IMAGE_PATH_COMPONENT.fullmatch(value):
+        raise ValueError("must be lowercase letters and digits, separated by single '.', '_' or '-'")
+    return value
+
+
+def _registry(value: str) -> str:
+    if not _REGISTRY.fullmatch(value):
+        raise ValueError("must be a registry host and optional lowercase path, such as ghcr.io/acme")
+    return value
+
+
+RegistryPrefix = Annotated[str, AfterValidator(_registry)]
+ImageName = Annotated[str, AfterValidator(_image_name_part)]
 
 
 class ImageProfile(ConfigModel):
@@ -21,9 +49,22 @@ class ImageProfile(ConfigModel):
 
 
 class ProcessorConfig(ConfigModel):
-    """A processor image: the ``processor`` base plus the packages of ``requirements`` (a file in the repo)."""
+    """An image built from a profile's base plus the packages of ``requirements`` (a file in the repo).
 
-    requirements: str
+    A Python package beside the requirements file (a ``pyproject.toml`` in the same folder) is installed too.
+    """
+
+    requirements: str = Field(pattern=r"^[\w./-]+$")
+    profile: str = "processor"
+    """The profile whose base image this one builds from; its lock pins exactly that profile's Dask."""
+
+
+class JupyterConfig(ConfigModel):
+    """One JupyterLab image with a kernel per profile, each pinned to exactly that profile's versions."""
+
+    enabled: bool = True
+    python: ExactVersion = "3.13.12"
+    """The Python running JupyterLab itself; every kernel runs its own profile's Python."""
 
 
 def _default_profiles() -> dict[str, ImageProfile]:
@@ -35,18 +76,55 @@ def _default_profiles() -> dict[str, ImageProfile]:
 
 def _default_processors() -> dict[str, ProcessorConfig]:
     return {
-        name: ProcessorConfig(requirements=f"processors/{name}/requirements.txt")
-        for name in ("l0", "s1ard", "mockup")
+        name: ProcessorConfig(requirements=f"processors/{name}/requirements.txt") for name in ("l0", "s1ard", "mockup")
     }
 
 
+def _default_staging() -> ProcessorConfig:
+    return ProcessorConfig(requirements="images/staging/requirements.txt", profile="staging")
+
+
 class ImagesConfig(ConfigModel):
-    registry: str = "localhost/dask-platform"
+    registry: RegistryPrefix = "localhost/dask-platform"
     """Registry and organisation prefix of every image, e.g. ``ghcr.io/acme``."""
-    targets: list[Target] = Field(default_factory=lambda: ["k8s"], min_length=1)
+    targets: list[Target] = Field(default_factory=lambda: list[Target](["k8s"]), min_length=1)
     dask_gateway_version: ExactVersion = DEFAULT_DASK_GATEWAY_VERSION
     """One dask-gateway version for every image; must equal the gateway chart version."""
-    profiles: dict[str, ImageProfile] = Field(default_factory=_default_profiles)
-    processors: dict[str, ProcessorConfig] = Field(default_factory=_default_processors)
+    profiles: dict[ImageName, ImageProfile] = Field(default_factory=_default_profiles, min_length=1)
+    default_profile: str = "staging"
+    """The profile of the gateway's default image and of the session's client image."""
+    processors: dict[ImageName, ProcessorConfig] = Field(default_factory=_default_processors)
+    staging: ProcessorConfig | None = Field(default_factory=_default_staging)
+    """The staging image per target (``<registry>/dask/staging/<target>``); ``null`` builds none."""
+    jupyter: JupyterConfig = JupyterConfig()
+    platforms: list[Platform] = Field(default_factory=lambda: list[Platform](["linux/amd64"]), min_length=1)
+    """Locks are resolved for x86_64, and their hashes cover every wheel of a pinned version, so arm64 builds
+    work wherever each locked version publishes arm64 wheels too."""
     push: bool | None = None
     """Push to ``registry``; defaults to on in prod and off in dev, where images are loaded into minikube."""
+    cache: bool | None = None
+    """Registry build cache (``<registry>/dask/build-cache``); defaults to on when pushing."""
+    registry_username: str | None = None
+    """With the secret ``registryPassword``: the login for pushing. Unset: the build host's own docker login."""
+
+    def pushes(self, is_prod: bool) -> bool:
+        return is_prod if self.push is None else self.push
+
+    @model_validator(mode="after")
+    def _references_exist(self) -> ImagesConfig:
+        if "k8s" not in self.targets:
+            raise ValueError(f"targets {self.targets} must include 'k8s': the platform's clusters run k8s images")
+        if len(set(self.targets)) != len(self.targets) or len(set(self.platforms)) != len(self.platforms):
+            raise ValueError(f"targets {self.targets} and platforms {self.platforms} must not repeat an entry")
+        known = ", ".join(self.profiles)
+        if self.default_profile not in self.profiles:
+            raise ValueError(f"defaultProfile {self.default_profile!r} is not one of the profiles ({known})")
+        derived = {**self.processors, **({"staging": self.staging} if self.staging else {})}
+        for name, image in derived.items():
+            where = "staging" if image is self.staging else f"processors.{name}"
+            if image.profile not in self.profiles:
+                raise ValueError(f"{where}.profile {image.profile!r} is not one of the profiles ({known})")
+        reserved = sorted(set(self.processors) & set(RESERVED_IMAGE_NAMES))
+        if reserved:
+            raise ValueError(f"processors {reserved} take names the catalog uses itself ({RESERVED_IMAGE_NAMES})")
+        return self

@@ -76,7 +76,11 @@ class _EchoMocks(pulumi.runtime.Mocks):
     """Every resource reports its inputs back as outputs, so the program runs as in a preview."""
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
-        return f"{args.name}-id", dict(args.inputs)
+        outputs = dict(args.inputs)
+        # A built image reports its reference as `ref` (derived images build FROM it); its first tag stands in.
+        if args.typ == "docker-build:index:Image" and outputs.get("tags"):
+            outputs["ref"] = outputs["tags"][0]
+        return f"{args.name}-id", outputs
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]]]:
         return {}, []

@@ -1,0 +1,449 @@
+"""The image catalog: the stack's image matrix as plain image specs and lock specs (pure, no Pulumi).
+
+Every image comes from one profile (a Python/Dask pair) and the one dask-gateway version, so a client, its
+scheduler and its workers run the same versions by construction:
+
+- base ``<registry>/dask/dask-gateway:<target>-py<python>-<dask>-<content>`` per profile and target;
+- processors ``<registry>/dask/<processor>/<target>:py<python>-<dask>-<content>``, built FROM their profile's base;
+- staging ``<registry>/dask/staging/<target>:py<python>-<dask>-<content>``, built FROM the staging base;
+- Jupyter ``<registry>/dask/jupyter:py<python>-<content>``, one kernel per profile.
+
+``<content>`` is the start of a SHA-256 over everything that makes the image: its Dockerfile, the lock files
+and other files it installs, its build arguments and the content digest of the image it builds FROM. So a tag
+changes when, and only when, what goes into the image changes, and an unchanged image is never rebuilt or
+re-rolled. The readable part says which versions an image carries; the digest makes the tag immutable.
+
+Lock files are named after the versions they pin, not after profiles, so stacks with different profiles (dev
+trying a new Dask while prod stays) each find theirs. ``tools/lock.py`` writes them from ``lock_specs``; each
+starts with a digest of its inputs, so a lock whose inputs changed is caught here as stale.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+from components.images_config import CATALOG_IMAGES, ImageProfile, ImagesConfig, ProcessorConfig, Target
+
+if TYPE_CHECKING:
+    from components.config import GatewayConfig, PlatformConfig
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEBIAN_RELEASE = "bookworm"
+TINI_VERSION = "0.19.0-1+b3"
+"""tini as packaged in Debian ``DEBIAN_RELEASE``; pinned like every other input of an image."""
+LOCK_PLATFORM = "x86_64-manylinux_2_36"
+"""The platform locks are resolved for: glibc 2.36 is Debian bookworm's, so every locked wheel runs on the images."""
+DIGEST_LENGTH = 12
+LOCK_HEADER = "# dask-platform lock, inputs sha256:"
+
+BASE_DOCKERFILE = "images/base/Dockerfile"
+DERIVED_DOCKERFILE = "images/derived/Dockerfile"
+JUPYTER_DOCKERFILE = "images/jupyter/Dockerfile"
+JUPYTER_REQUIREMENTS = "images/jupyter/requirements.txt"
+JUPYTER_KERNEL_REQUIREMENTS = "images/jupyter/kernel-requirements.txt"
+JUPYTER_BUILD_REQUIREMENTS = "images/jupyter/build-requirements.txt"
+JUPYTER_SERVER_CONFIG = "images/jupyter/jupyter_server_config.json"
+PIP_INDEX_SECRET = "pip_extra_index_url"
+"""The build secret (id) that carries a private package index URL to every ``pip install`` in the Dockerfiles."""
+
+PINNED_TOGETHER = ("dask", "distributed", "dask-gateway")
+"""The packages whose versions must be identical across a profile's images for clients to talk to clusters."""
+
+ImageKind = Literal["base", "processor", "staging", "jupyter"]
+
+
+@dataclass(frozen=True)
+class LockSpec:
+    """One lock file: what ``tools.lock`` resolves into it, for which Python."""
+
+    path: str
+    python: str
+    requirements: tuple[str, ...] = ()
+    requirement_files: tuple[str, ...] = ()
+    constraints: tuple[str, ...] = ()
+    """Locks whose pins this one must keep, so an image and the image it builds FROM never disagree."""
+
+
+@dataclass(frozen=True)
+class ImageSpec:
+    """Everything needed to build one image; paths are relative to the repository root."""
+
+    key: str
+    kind: ImageKind
+    repository: str
+    tag: str
+    context: str
+    dockerfile: str
+    stage: str | None
+    build_args: dict[str, str] = field(hash=False)
+    locks: tuple[str, ...]
+    base: str | None
+    """The key of the image this one builds FROM; its reference arrives as the ``BASE_IMAGE`` build argument."""
+    target: Target | None
+    profile: str | None
+    digest: str
+
+    @property
+    def reference(self) -> str:
+        return f"{self.repository}:{self.tag}"
+
+
+def version_key(profile: ImageProfile, dask_gateway_version: str) -> str:
+    return f"py{profile.python}-dask{profile.dask}-gateway{dask_gateway_version}"
+
+
+def base_requirements(profile: ImageProfile, dask_gateway_version: str) -> tuple[str, ...]:
+    """What every image of a profile carries: Dask with arrays, dataframes and the dashboard, and the client."""
+    return (
+        f"dask[array,dataframe,diagnostics]=={profile.dask}",
+        f"distributed=={profile.dask}",
+        f"dask-gateway=={dask_gateway_version}",
+    )
+
+
+def _base_lock(images: ImagesConfig, profile: ImageProfile, target: Target) -> str:
+    return f"images/base/locks/{version_key(profile, images.dask_gateway_version)}-{target}.txt"
+
+
+def _derived_lock(images: ImagesConfig, image: ProcessorConfig) -> str:
+    folder = Path(image.requirements).parent
+    return str(folder / "locks" / f"{version_key(images.profiles[image.profile], images.dask_gateway_version)}.txt")
+
+
+def _kernel_lock(images: ImagesConfig, profile: ImageProfile) -> str:
+    return f"images/jupyter/locks/kernel-{version_key(profile, images.dask_gateway_version)}.txt"
+
+
+def _jupyter_locks(images: ImagesConfig) -> tuple[str, str]:
+    python = images.jupyter.python
+    return f"images/jupyter/locks/server-py{python}.txt", f"images/jupyter/locks/build-py{python}.txt"
+
+
+def derived_images(images: ImagesConfig) -> dict[str, tuple[ImageKind, ProcessorConfig]]:
+    """Images built FROM a base: staging (when configured) and every processor, by repository name."""
+    derived: dict[str, tuple[ImageKind, ProcessorConfig]] = {}
+    if images.staging is not None:
+        derived["staging"] = ("staging", images.staging)
+    derived.update({name: ("processor", processor) for name, processor in images.processors.items()})
+    return derived
+
+
+def lock_specs(images: ImagesConfig) -> list[LockSpec]:
+    """Every lock the stack's images install, each after the locks it is constrained by."""
+    gateway = images.dask_gateway_version
+    specs: dict[str, LockSpec] = {}
+    for profile in images.profiles.values():
+        requirements = base_requirements(profile, gateway)
+        k8s = LockSpec(_base_lock(images, profile, "k8s"), profile.python, requirements)
+        local = LockSpec(
+            _base_lock(images, profile, "local"),
+            profile.python,
+            (*requirements, f"dask-gateway-server[local]=={gateway}"),
+            constraints=(k8s.path,),
+        )
+        specs.update({k8s.path: k8s, local.path: local})
+    for _kind, image in derived_images(images).values():
+        profile = images.profiles[image.profile]
+        lock = LockSpec(
+            _derived_lock(images, image),
+            profile.python,
+            base_requirements(profile, gateway),
+            requirement_files=(image.requirements,),
+            # The local base carries every pin of the k8s base too, so this fits both targets' bases.
+            constraints=(_base_lock(images, profile, "local"),),
+        )
+        specs[lock.path] = lock
+    if images.jupyter.enabled:
+        for profile in images.profiles.values():
+            kernel = LockSpec(
+                _kernel_lock(images, profile),
+                profile.python,
+                base_requirements(profile, gateway),
+                requirement_files=(JUPYTER_KERNEL_REQUIREMENTS,),
+                constraints=(_base_lock(images, profile, "k8s"),),
+            )
+            specs[kernel.path] = kernel
+        server, build = _jupyter_locks(images)
+        specs[server] = LockSpec(server, images.jupyter.python, requirement_files=(JUPYTER_REQUIREMENTS,))
+        specs[build] = LockSpec(build, images.jupyter.python, requirement_files=(JUPYTER_BUILD_REQUIREMENTS,))
+    return list(specs.values())
+
+
+def _file_digest(path: Path) -> str:
+    # A missing file is content too ("missing"), so tags stay computable; check_catalog reports it.
+    return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else "missing"
+
+
+def _digest(payload: object) -> str:
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+
+
+def lock_input_digest(lock: LockSpec, root: Path = REPO_ROOT) -> str:
+    """What a lock was resolved from: when this changes, the lock must be generated again."""
+    return _digest(
+        {
+            "python": lock.python,
+            "platform": LOCK_PLATFORM,
+            "requirements": lock.requirements,
+            "files": {name: _file_digest(root / name) for name in lock.requirement_files},
+            "constraints": {name: _file_digest(root / name) for name in lock.constraints},
+        }
+    )
+
+
+def _content_digest(
+    root: Path, dockerfile: str, files: Iterable[str], build_args: dict[str, str], stage: str | None, base: str | None
+) -> str:
+    return _digest(
+        {
+            "dockerfile": _file_digest(root / dockerfile),
+            "files": {name: _file_digest(root / name) for name in sorted(files)},
+            "build_args": build_args,
+            "stage": stage,
+            "base": base,
+        }
+    )
+
+
+_NOT_IN_IMAGE = re.compile(r"(^|/)(tests|locks|__pycache__|\.[^/]+|[^/]+\.egg-info)(/|$)|\.pyc$")
+
+
+def _context_files(root: Path, context: str) -> list[str]:
+    """Files of a derived image's folder that can reach the image: not its tests, caches or any lock."""
+    folder = root / context
+    files = [path.relative_to(root).as_posix() for path in folder.rglob("*") if path.is_file()]
+    return [name for name in files if not _NOT_IN_IMAGE.search(name.removeprefix(context + "/"))]
+
+
+_LOCAL_GATEWAY = """\
+# The local target's own dask-gateway-server: clusters run as processes of this container, as its
+# non-root user (hence the "unsafe" local backend, which does not switch users).
+import os
+
+c.DaskGateway.backend_class = "dask_gateway_server.backends.local.UnsafeLocalBackend"
+c.Proxy.address = "0.0.0.0:8000"
+if "{password_env}" in os.environ:
+    c.SimpleAuthenticator.password = os.environ["{password_env}"]
+
+"""
+
+
+def local_gateway_config(gateway: GatewayConfig) -> str:
+    """The config the ``local`` target's gateway runs with: the stack's cluster options, local processes.
+
+    Local clusters have no image, so the image option is neither offered with a default nor restricted.
+    """
+    from components.gateway_options import PASSWORD_ENV, cluster_options_config
+
+    any_image = gateway.cluster_options.model_copy(update={"allowed_images": []})
+    options = cluster_options_config(
+        gateway.model_copy(update={"cluster_options": any_image}), default_image="", backend="local"
+    )
+    return _LOCAL_GATEWAY.format(password_env=PASSWORD_ENV) + options
+
+
+def _base_spec(images: ImagesConfig, name: str, target: Target, gateway: GatewayConfig | None, root: Path) -> ImageSpec:
+    profile = images.profiles[name]
+    locks = [_base_lock(images, profile, "k8s")]
+    build_args = {
+        "PYTHON_VERSION": profile.python,
+        "DEBIAN_RELEASE": DEBIAN_RELEASE,
+        "TINI_VERSION": TINI_VERSION,
+        "DASK_VERSION": profile.dask,
+        "DASK_GATEWAY_VERSION": images.dask_gateway_version,
+        "LOCK": locks[0].removeprefix("images/base/"),
+    }
+    if target == "local":
+        if gateway is None:
+            raise ValueError("the local target's image carries the gateway's config: pass the gateway config")
+        locks.append(_base_lock(images, profile, "local"))
+        build_args["LOCAL_LOCK"] = locks[1].removeprefix("images/base/")
+        build_args["GATEWAY_CONFIG"] = local_gateway_config(gateway)
+    digest = _content_digest(root, BASE_DOCKERFILE, locks, build_args, target, None)
+    return ImageSpec(
+        key=f"base-{name}-{target}",
+        kind="base",
+        repository=f"{images.registry}/dask/dask-gateway",
+        tag=f"{target}-py{profile.python}-{profile.dask}-{digest[:DIGEST_LENGTH]}",
+        context="images/base",
+        dockerfile=BASE_DOCKERFILE,
+        stage=target,
+        build_args=build_args,
+        locks=tuple(locks),
+        base=None,
+        target=target,
+        profile=name,
+        digest=digest,
+    )
+
+
+def _derived_spec(
+    images: ImagesConfig, name: str, kind: ImageKind, image: ProcessorConfig, base: ImageSpec, root: Path
+) -> ImageSpec:
+    profile = images.profiles[image.profile]
+    context = Path(image.requirements).parent.as_posix()
+    lock = _derived_lock(images, image)
+    build_args = {
+        "DASK_VERSION": profile.dask,
+        "DASK_GATEWAY_VERSION": images.dask_gateway_version,
+        "LOCK": Path(lock).relative_to(context).as_posix(),
+    }
+    # The requirements file never reaches the image; the lock resolved from it does (and moves with it).
+    files = [name for name in _context_files(root, context) if name != image.requirements] + [lock]
+    digest = _content_digest(root, DERIVED_DOCKERFILE, files, build_args, None, base.digest)
+    target = base.target
+    assert target is not None
+    return ImageSpec(
+        key=f"{kind}-{target}" if kind == "staging" else f"{kind}-{name}-{target}",
+        kind=kind,
+        repository=f"{images.registry}/dask/{name}/{target}",
+        tag=f"py{profile.python}-{profile.dask}-{digest[:DIGEST_LENGTH]}",
+        context=context,
+        dockerfile=DERIVED_DOCKERFILE,
+        stage=None,
+        build_args=build_args,
+        locks=(lock,),
+        base=base.key,
+        target=target,
+        profile=image.profile,
+        digest=digest,
+    )
+
+
+def _jupyter_spec(images: ImagesConfig, root: Path) -> ImageSpec:
+    server, build = _jupyter_locks(images)
+    kernel_locks = {name: _kernel_lock(images, profile) for name, profile in images.profiles.items()}
+    kernels = " ".join(
+        f"{name},{profile.python},{profile.dask},{kernel_locks[name].removeprefix('images/jupyter/')}"
+        for name, profile in images.profiles.items()
+    )
+    build_args = {
+        "PYTHON_VERSION": images.jupyter.python,
+        "DEBIAN_RELEASE": DEBIAN_RELEASE,
+        "TINI_VERSION": TINI_VERSION,
+        "SERVER_LOCK": server.removeprefix("images/jupyter/"),
+        "BUILD_LOCK": build.removeprefix("images/jupyter/"),
+        "KERNELS": kernels,
+    }
+    locks = (server, build, *kernel_locks.values())
+    digest = _content_digest(root, JUPYTER_DOCKERFILE, [*locks, JUPYTER_SERVER_CONFIG], build_args, None, None)
+    return ImageSpec(
+        key="jupyter",
+        kind="jupyter",
+        repository=f"{images.registry}/dask/jupyter",
+        tag=f"py{images.jupyter.python}-{digest[:DIGEST_LENGTH]}",
+        context="images/jupyter",
+        dockerfile=JUPYTER_DOCKERFILE,
+        stage=None,
+        build_args=build_args,
+        locks=locks,
+        base=None,
+        target=None,
+        profile=None,
+        digest=digest,
+    )
+
+
+def image_specs(images: ImagesConfig, gateway: GatewayConfig, root: Path = REPO_ROOT) -> list[ImageSpec]:
+    """Every image of the stack, each after the image it builds FROM."""
+    bases = {
+        (name, target): _base_spec(images, name, target, gateway, root)
+        for name in images.profiles
+        for target in images.targets
+    }
+    specs = list(bases.values())
+    for target in images.targets:
+        for name, (kind, image) in derived_images(images).items():
+            specs.append(_derived_spec(images, name, kind, image, bases[(image.profile, target)], root))
+    if images.jupyter.enabled:
+        specs.append(_jupyter_spec(images, root))
+    return specs
+
+
+def profile_image(
+    images: ImagesConfig,
+    profile: str,
+    target: Target = "k8s",
+    gateway: GatewayConfig | None = None,
+    root: Path = REPO_ROOT,
+) -> str:
+    """The full reference of a profile's base image: what clusters of that profile run.
+
+    The ``local`` target's image carries the gateway's config, so it needs ``gateway``; ``k8s`` does not.
+    """
+    if profile not in images.profiles:
+        raise ValueError(f"no image profile {profile!r}; images.profiles has {', '.join(images.profiles)}")
+    return _base_spec(images, profile, target, gateway, root).reference
+
+
+def worker_images(specs: Iterable[ImageSpec]) -> list[str]:
+    """The images a Kubernetes cluster can run: every k8s-target base, processor and staging image."""
+    return [spec.reference for spec in specs if spec.target == "k8s"]
+
+
+def with_catalog_images(config: PlatformConfig, specs: list[ImageSpec]) -> PlatformConfig:
+    """``config`` with the catalog's images filled in, for everything declared from it.
+
+    The gateway's default image becomes the k8s base of ``images.defaultProfile`` unless the stack names one,
+    and the entry ``catalog`` in ``clusterOptions.allowedImages`` becomes every image the catalog builds for
+    Kubernetes. The session's client image defaults to the gateway's default image, so it matches too.
+    """
+    gateway = config.gateway
+    image = gateway.image
+    if image.from_catalog:
+        (default,) = (s for s in specs if s.key == f"base-{config.images.default_profile}-k8s")
+        image = image.model_copy(update={"name": default.repository, "tag": default.tag})
+    allowed: list[str] = []
+    for entry in gateway.cluster_options.allowed_images:
+        allowed += worker_images(specs) if entry == CATALOG_IMAGES else [entry]
+    options = gateway.cluster_options.model_copy(update={"allowed_images": list(dict.fromkeys(allowed))})
+    resolved = gateway.model_copy(update={"image": image, "cluster_options": options})
+    return config.model_copy(update={"gateway": resolved})
+
+
+_PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)(?:\[[^\]]*\])?==([^\s;\\]+)", re.MULTILINE)
+
+
+def _canonical(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def lock_pins(text: str) -> dict[str, str]:
+    """Package name (canonical) -> pinned version, from a lock file's text."""
+    return {_canonical(name): version for name, version in _PIN.findall(text)}
+
+
+def check_catalog(images: ImagesConfig, root: Path = REPO_ROOT) -> list[str]:
+    """Problems that would make a build install something other than the config says, one message each."""
+    problems: list[str] = []
+    fix = "run `.venv/bin/python -m tools.lock` and commit the result"
+    gateway = images.dask_gateway_version
+    expected_by_lock: dict[str, dict[str, str]] = {}
+    for name, profile in images.profiles.items():
+        pins = {"dask": profile.dask, "distributed": profile.dask, "dask-gateway": gateway}
+        paths = [_base_lock(images, profile, t) for t in ("k8s", "local")]
+        paths += [_derived_lock(images, i) for _k, i in derived_images(images).values() if i.profile == name]
+        if images.jupyter.enabled:
+            paths.append(_kernel_lock(images, profile))
+        expected_by_lock.update(dict.fromkeys(paths, pins))
+    for lock in lock_specs(images):
+        path = root / lock.path
+        if not path.is_file():
+            problems.append(f"{lock.path} is missing: {fix}")
+            continue
+        text = path.read_text()
+        if not text.startswith(f"{LOCK_HEADER} {lock_input_digest(lock, root)}\n"):
+            inputs = ", ".join([*lock.requirement_files, *lock.constraints]) or "the profile's versions"
+            problems.append(f"{lock.path} is stale (its inputs changed: {inputs}): {fix}")
+            continue
+        pinned = lock_pins(text)
+        for package, version in expected_by_lock.get(lock.path, {}).items():
+            if pinned.get(package) != version:
+                problems.append(f"{lock.path} pins {package} {pinned.get(package)}, the config says {version}: {fix}")
+    return problems

@@ -1,0 +1,90 @@
+"""ImageCatalog: every image of the catalog as a ``pulumi-docker-build`` Image, built in dependency order.
+
+A derived image (processor, staging) receives its base's ``ref`` output as the ``BASE_IMAGE`` build argument,
+so Pulumi builds the base first and the derived image builds FROM exactly what was just built.
+
+- dev (``push`` off): images are loaded into the Docker daemon the build talks to. Run ``pulumi up`` after
+  ``eval $(minikube docker-env)`` and the images land in minikube's own daemon, where pods find them without
+  any registry (pull policy ``IfNotPresent``; content tags make a changed image a new tag).
+- prod (``push`` on): images are pushed to ``images.registry``, logging in with ``images.registryUsername`` and
+  the secret ``registryPassword``, with a registry build cache per image under ``<registry>/dask/build-cache``.
+"""
+
+from __future__ import annotations
+
+import pulumi
+import pulumi_docker_build as docker_build
+
+from components.catalog import PIP_INDEX_SECRET, ImageSpec
+from components.config import PlatformConfig, Secrets
+
+
+def _registry_host(registry: str) -> str:
+    return registry.split("/", 1)[0]
+
+
+class ImageCatalog(pulumi.ComponentResource):
+    """One Image per catalog spec; ``references`` maps each spec's key to its tag reference."""
+
+    def __init__(
+        self,
+        name: str,
+        config: PlatformConfig,
+        specs: list[ImageSpec],
+        secrets: Secrets,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("dask-platform:images:ImageCatalog", name, None, opts)
+        images = config.images
+        push = images.pushes(config.is_prod)
+        cache = push if images.cache is None else images.cache
+        registries = None
+        if images.registry_username is not None and secrets.registry_password is not None:
+            registries = [
+                docker_build.RegistryArgs(
+                    address=_registry_host(images.registry),
+                    username=images.registry_username,
+                    password=secrets.registry_password,
+                )
+            ]
+        build_secrets = (
+            {PIP_INDEX_SECRET: secrets.pip_extra_index_url} if secrets.pip_extra_index_url is not None else None
+        )
+        self.images: dict[str, docker_build.Image] = {}
+        for spec in specs:
+            build_args: dict[str, pulumi.Input[str]] = dict(spec.build_args)
+            if spec.base is not None:
+                build_args["BASE_IMAGE"] = self.images[spec.base].ref
+            cache_ref = f"{images.registry}/dask/build-cache:{spec.key}"
+            self.images[spec.key] = docker_build.Image(
+                f"{name}-{spec.key}",
+                tags=[spec.reference],
+                context=docker_build.BuildContextArgs(location=spec.context),
+                dockerfile=docker_build.DockerfileArgs(location=spec.dockerfile),
+                target=spec.stage,
+                build_args=build_args,
+                platforms=[docker_build.Platform(platform) for platform in images.platforms],
+                push=push,
+                load=not push,
+                registries=registries,
+                secrets=build_secrets,
+                cache_from=(
+                    [docker_build.CacheFromArgs(registry=docker_build.CacheFromRegistryArgs(ref=cache_ref))]
+                    if cache
+                    else None
+                ),
+                cache_to=(
+                    [
+                        docker_build.CacheToArgs(
+                            registry=docker_build.CacheToRegistryArgs(
+                                ref=cache_ref, mode=docker_build.CacheMode.MAX, image_manifest=True
+                            )
+                        )
+                    ]
+                    if cache
+                    else None
+                ),
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+        self.references = {spec.key: spec.reference for spec in specs}
+        self.register_outputs({"references": self.references})

@@ -1,0 +1,311 @@
+"""The image catalog as plain data: names, build inputs, the build graph, and tags that move with content only."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from components.catalog import (
+    REPO_ROOT,
+    ImageSpec,
+    check_catalog,
+    image_specs,
+    lock_specs,
+    profile_image,
+    with_catalog_images,
+    worker_images,
+)
+from components.config import ConfigError, ConfigSource, GatewayConfig, PlatformConfig, parse_platform_config
+from components.images_config import ImageProfile, ImagesConfig
+
+BOTH_TARGETS = ImagesConfig(registry="registry.example.org/acme", targets=["k8s", "local"])
+GATEWAY = GatewayConfig()
+STAGING = {"python": "3.13.12", "dask": "2026.1.2"}
+PROCESSOR = {"python": "3.11.7", "dask": "2024.5.2"}
+CONTENT = r"[0-9a-f]{12}"
+
+
+def specs_by_key(
+    images: ImagesConfig = BOTH_TARGETS, gateway: GatewayConfig = GATEWAY, root: Path = REPO_ROOT
+) -> dict[str, ImageSpec]:
+    return {spec.key: spec for spec in image_specs(images, gateway, root)}
+
+
+def tags(specs: dict[str, ImageSpec]) -> dict[str, str]:
+    return {key: spec.reference for key, spec in specs.items()}
+
+
+def changed_images(before: dict[str, ImageSpec], after: dict[str, ImageSpec]) -> set[str]:
+    assert before.keys() == after.keys()
+    return {key for key in before if before[key].reference != after[key].reference}
+
+
+@pytest.fixture
+def repo_copy(tmp_path: Path) -> Path:
+    """The folders the catalog reads, copied so that a test can change them."""
+    for folder in ("images", "processors"):
+        shutil.copytree(REPO_ROOT / folder, tmp_path / folder, ignore=shutil.ignore_patterns("__pycache__"))
+    return tmp_path
+
+
+def parse(values: dict[str, Any]) -> PlatformConfig:
+    return parse_platform_config(ConfigSource("Pulumi.test.yaml", {"environment": "dev", **values}, frozenset()))
+
+
+def error_for(values: dict[str, Any]) -> str:
+    with pytest.raises(ConfigError) as raised:
+        parse(values)
+    return str(raised.value)
+
+
+def test_every_image_of_the_matrix_is_named_after_what_it_carries() -> None:
+    registry = "registry.example.org/acme/dask"
+    patterns = {
+        "base-staging-k8s": rf"{registry}/dask-gateway:k8s-py3\.13\.12-2026\.1\.2-{CONTENT}",
+        "base-staging-local": rf"{registry}/dask-gateway:local-py3\.13\.12-2026\.1\.2-{CONTENT}",
+        "base-processor-k8s": rf"{registry}/dask-gateway:k8s-py3\.11\.7-2024\.5\.2-{CONTENT}",
+        "base-processor-local": rf"{registry}/dask-gateway:local-py3\.11\.7-2024\.5\.2-{CONTENT}",
+        "staging-k8s": rf"{registry}/staging/k8s:py3\.13\.12-2026\.1\.2-{CONTENT}",
+        "staging-local": rf"{registry}/staging/local:py3\.13\.12-2026\.1\.2-{CONTENT}",
+        "jupyter": rf"{registry}/jupyter:py3\.13\.12-{CONTENT}",
+    }
+    for processor in ("l0", "s1ard", "mockup"):
+        for target in ("k8s", "local"):
+            patterns[f"processor-{processor}-{target}"] = (
+                rf"{registry}/{processor}/{target}:py3\.11\.7-2024\.5\.2-{CONTENT}"
+            )
+    references = tags(specs_by_key())
+    assert references.keys() == patterns.keys()
+    for key, pattern in patterns.items():
+        assert re.fullmatch(pattern, references[key]), (key, references[key])
+
+
+def test_bases_get_their_profiles_exact_python_and_versions_and_local_adds_the_gateway_server() -> None:
+    specs = specs_by_key()
+    k8s, local = specs["base-processor-k8s"], specs["base-processor-local"]
+    assert (k8s.dockerfile, k8s.context, k8s.stage, k8s.base) == ("images/base/Dockerfile", "images/base", "k8s", None)
+    assert k8s.build_args["PYTHON_VERSION"] == "3.11.7"
+    assert k8s.build_args["DASK_VERSION"] == "2024.5.2"
+    assert k8s.build_args["DASK_GATEWAY_VERSION"] == "2026.3.0"
+    assert k8s.build_args["LOCK"] == "locks/py3.11.7-dask2024.5.2-gateway2026.3.0-k8s.txt"
+    assert "GATEWAY_CONFIG" not in k8s.build_args
+    assert local.stage == "local"
+    assert local.build_args["LOCAL_LOCK"] == "locks/py3.11.7-dask2024.5.2-gateway2026.3.0-local.txt"
+    gateway_config = local.build_args["GATEWAY_CONFIG"]
+    assert "UnsafeLocalBackend" in gateway_config
+    assert 'c.Proxy.address = "0.0.0.0:8000"' in gateway_config
+    assert "c.Backend.cluster_options = Options(" in gateway_config
+    for spec in (k8s, local):
+        for lock in spec.locks:
+            assert (REPO_ROOT / lock).is_file()
+
+
+def test_derived_images_build_from_their_profiles_base_of_the_same_target() -> None:
+    specs = specs_by_key()
+    derived = [spec for spec in specs.values() if spec.kind in ("processor", "staging")]
+    assert len(derived) == 8
+    for spec in derived:
+        base = specs[spec.base or ""]
+        assert (base.kind, base.profile, base.target) == ("base", spec.profile, spec.target)
+        assert spec.dockerfile == "images/derived/Dockerfile"
+        assert (REPO_ROOT / spec.context / spec.build_args["LOCK"]).is_file()
+    assert specs["processor-s1ard-local"].base == "base-processor-local"
+    assert specs["staging-k8s"].base == "base-staging-k8s"
+    assert specs["processor-mockup-k8s"].context == "processors/mockup"
+
+
+def test_bases_come_first_so_the_graph_builds_in_order() -> None:
+    order = [spec.key for spec in image_specs(BOTH_TARGETS, GATEWAY)]
+    for position, key in enumerate(order):
+        base = specs_by_key()[key].base
+        assert base is None or order.index(base) < position
+
+
+def test_jupyter_has_one_kernel_per_profile_each_on_its_own_lock() -> None:
+    jupyter = specs_by_key()["jupyter"]
+    kernels = sorted(entry.split(",") for entry in jupyter.build_args["KERNELS"].split())
+    assert kernels == [
+        ["processor", "3.11.7", "2024.5.2", "locks/kernel-py3.11.7-dask2024.5.2-gateway2026.3.0.txt"],
+        ["staging", "3.13.12", "2026.1.2", "locks/kernel-py3.13.12-dask2026.1.2-gateway2026.3.0.txt"],
+    ]
+    for _name, _python, _dask, lock in kernels:
+        assert f"images/jupyter/{lock}" in jupyter.locks
+
+
+def test_tags_depend_on_content_not_on_the_registry() -> None:
+    elsewhere = BOTH_TARGETS.model_copy(update={"registry": "ghcr.io/other"})
+    first, second = specs_by_key(), specs_by_key(elsewhere)
+    assert {k: s.tag for k, s in first.items()} == {k: s.tag for k, s in second.items()}
+    assert first["jupyter"].repository == "registry.example.org/acme/dask/jupyter"
+    assert second["jupyter"].repository == "ghcr.io/other/dask/jupyter"
+
+
+def test_changing_one_processors_requirements_rebuilds_only_that_processor(repo_copy: Path) -> None:
+    before = specs_by_key(root=repo_copy)
+    requirements = repo_copy / "processors/l0/requirements.txt"
+    requirements.write_text(requirements.read_text().replace("sentinel1decoder==2.1.0", "sentinel1decoder==2.0.0"))
+    stale = check_catalog(BOTH_TARGETS, repo_copy)
+    assert stale == [
+        "processors/l0/locks/py3.11.7-dask2024.5.2-gateway2026.3.0.txt is stale (its inputs changed: "
+        "processors/l0/requirements.txt, images/base/locks/py3.11.7-dask2024.5.2-gateway2026.3.0-local.txt): "
+        "run `.venv/bin/python -m tools.lock` and commit the result"
+    ]
+    # What `python -m tools.lock` then rewrites: that processor's lock alone.
+    lock = repo_copy / "processors/l0/locks/py3.11.7-dask2024.5.2-gateway2026.3.0.txt"
+    lock.write_text(lock.read_text().replace("sentinel1decoder==2.1.0", "sentinel1decoder==2.0.0"))
+    after = specs_by_key(root=repo_copy)
+    assert changed_images(before, after) == {"processor-l0-k8s", "processor-l0-local"}
+
+
+def _relock_staging(root: Path, old: str, new: str) -> None:
+    """What `python -m tools.lock` writes for a new staging Dask: the same locks under the new versions."""
+    for lock in sorted(root.glob(f"**/locks/*py3.13.12-dask{old}-*")):
+        text = (
+            lock.read_text()
+            .replace(f"dask=={old}", f"dask=={new}")
+            .replace(f"distributed=={old}", f"distributed=={new}")
+        )
+        lock.with_name(lock.name.replace(f"dask{old}", f"dask{new}")).write_text(text)
+
+
+def test_a_new_staging_dask_rebuilds_staging_its_bases_and_jupyter_only(repo_copy: Path) -> None:
+    before = specs_by_key(root=repo_copy)
+    _relock_staging(repo_copy, "2026.1.2", "2026.1.3")
+    newer = BOTH_TARGETS.model_copy(
+        update={"profiles": {**BOTH_TARGETS.profiles, "staging": ImageProfile(python="3.13.12", dask="2026.1.3")}}
+    )
+    after = specs_by_key(newer, root=repo_copy)
+    assert changed_images(before, after) == {
+        "base-staging-k8s",
+        "base-staging-local",
+        "staging-k8s",
+        "staging-local",
+        "jupyter",
+    }
+    assert after["base-staging-k8s"].reference.split(":")[1].startswith("k8s-py3.13.12-2026.1.3-")
+
+
+def test_gateway_options_reach_only_the_local_images() -> None:
+    wider = GATEWAY.model_copy(update={"cluster_max_workers": GATEWAY.cluster_max_workers + 1})
+    changed = changed_images(specs_by_key(), specs_by_key(gateway=wider))
+    assert changed == {key for key, spec in specs_by_key().items() if spec.target == "local"}
+
+
+def test_adding_a_processor_is_one_config_entry_and_its_requirements(repo_copy: Path) -> None:
+    folder = repo_copy / "processors/extra"
+    folder.mkdir()
+    (folder / "requirements.txt").write_text("xarray==2026.9.0\n")
+    stack_images = BOTH_TARGETS.model_dump(by_alias=True)
+    stack_images["processors"]["extra"] = {"requirements": "processors/extra/requirements.txt"}
+    images = ImagesConfig.model_validate(stack_images)
+    before, after = specs_by_key(root=repo_copy), specs_by_key(images, root=repo_copy)
+    assert after.keys() - before.keys() == {"processor-extra-k8s", "processor-extra-local"}
+    assert not changed_images(before, {key: after[key] for key in before})
+    assert after["processor-extra-k8s"].base == "base-processor-k8s"
+    new_locks = {lock.path for lock in lock_specs(images)} - {lock.path for lock in lock_specs(BOTH_TARGETS)}
+    assert new_locks == {"processors/extra/locks/py3.11.7-dask2024.5.2-gateway2026.3.0.txt"}
+    assert check_catalog(images, repo_copy) == [
+        "processors/extra/locks/py3.11.7-dask2024.5.2-gateway2026.3.0.txt is missing: "
+        "run `.venv/bin/python -m tools.lock` and commit the result"
+    ]
+
+
+def test_a_lock_that_pins_other_versions_than_the_config_is_reported(repo_copy: Path) -> None:
+    assert check_catalog(BOTH_TARGETS, repo_copy) == []
+    lock = repo_copy / "images/base/locks/py3.11.7-dask2024.5.2-gateway2026.3.0-k8s.txt"
+    lock.write_text(lock.read_text().replace("distributed==2024.5.2", "distributed==2024.5.1"))
+    problems = check_catalog(BOTH_TARGETS, repo_copy)
+    assert (
+        "images/base/locks/py3.11.7-dask2024.5.2-gateway2026.3.0-k8s.txt pins distributed 2024.5.1, the config "
+        "says 2024.5.2: run `.venv/bin/python -m tools.lock` and commit the result"
+    ) in problems
+
+
+def test_profile_image_is_the_profiles_base_reference() -> None:
+    specs = specs_by_key()
+    assert profile_image(BOTH_TARGETS, "processor") == specs["base-processor-k8s"].reference
+    assert profile_image(BOTH_TARGETS, "staging", "local", GATEWAY) == specs["base-staging-local"].reference
+    with pytest.raises(ValueError, match=r"no image profile 'gpu'; images\.profiles has staging, processor"):
+        profile_image(BOTH_TARGETS, "gpu")
+    with pytest.raises(ValueError, match="pass the gateway config"):
+        profile_image(BOTH_TARGETS, "staging", "local")
+
+
+def test_the_gateway_defaults_to_the_catalog_and_catalog_in_allowed_images_means_its_k8s_images() -> None:
+    config = parse(
+        {"images": {"targets": ["k8s", "local"]}, "gateway": {"clusterOptions": {"allowedImages": ["catalog", "x:1"]}}}
+    )
+    specs = image_specs(config.images, config.gateway)
+    resolved = with_catalog_images(config, specs)
+    assert resolved.gateway.image.reference == profile_image(config.images, "staging")
+    assert resolved.session_image == resolved.gateway.image.reference
+    allowed = resolved.gateway.cluster_options.allowed_images
+    assert allowed == [*worker_images(specs), "x:1"]
+    assert len(worker_images(specs)) == 2 + 4  # two bases, staging and three processors, all k8s
+    assert not any(":local-" in image or "/local:" in image or "/jupyter:" in image for image in allowed)
+
+
+def test_an_image_the_stack_names_stays_the_gateways_default() -> None:
+    config = parse({"gateway": {"image": {"name": "ghcr.io/acme/custom", "tag": "1.0"}}})
+    resolved = with_catalog_images(config, image_specs(config.images, config.gateway))
+    assert resolved.gateway.image.reference == "ghcr.io/acme/custom:1.0"
+
+
+def test_a_gateway_version_other_than_the_charts_is_rejected_naming_both_keys() -> None:
+    message = error_for({"images": {"daskGatewayVersion": "2026.2.0"}})
+    assert (
+        "dask-platform:images.daskGatewayVersion = \"2026.2.0\": differs from gateway.chart.version '2026.3.0'"
+    ) in message
+    assert "set images.daskGatewayVersion and gateway.chart.version to the same version" in message
+    # Both moved together is fine: the images are built for the chart's version.
+    same = {"images": {"daskGatewayVersion": "2026.4.0"}, "gateway": {"chart": {"version": "2026.4.0"}}}
+    assert parse(same).images.dask_gateway_version == "2026.4.0"
+
+
+def test_allowed_images_without_catalog_would_reject_the_catalog_default() -> None:
+    message = error_for({"gateway": {"clusterOptions": {"allowedImages": ["ghcr.io/dask/dask-gateway:2026.3.0"]}}})
+    assert "dask-platform:gateway.clusterOptions.allowedImages" in message
+    assert "must include 'catalog'" in message
+
+
+@pytest.mark.parametrize(
+    ("images", "expected"),
+    [
+        ({"targets": ["local"]}, "must include 'k8s'"),
+        ({"targets": ["k8s", "k8s"]}, "must not repeat an entry"),
+        ({"defaultProfile": "gpu"}, "defaultProfile 'gpu' is not one of the profiles (staging, processor)"),
+        (
+            {"processors": {"l1": {"requirements": "processors/l1/requirements.txt", "profile": "gpu"}}},
+            "processors.l1.profile 'gpu' is not one of the profiles",
+        ),
+        ({"processors": {"jupyter": {"requirements": "processors/j/requirements.txt"}}}, "take names the catalog"),
+        ({"processors": {"L0": {"requirements": "processors/L0/requirements.txt"}}}, "must be lowercase letters"),
+        ({"registry": "GHCR.io/Acme"}, "must be a registry host and optional lowercase path"),
+        ({"profiles": {"staging": {"python": "3.13", "dask": "2026.1.2"}}}, "an exact version such as 2026.3.0"),
+        ({"registryUsername": "bot"}, "images.registryUsername and the secret dask-platform:registryPassword"),
+        ({"platforms": ["linux/amd64", "linux/arm64"]}, "loaded into the local Docker daemon"),
+    ],
+)
+def test_image_matrix_mistakes_are_clear_errors(images: dict[str, Any], expected: str) -> None:
+    assert expected in error_for({"images": images})
+
+
+def test_a_registry_password_needs_the_username_it_belongs_to() -> None:
+    source = ConfigSource("Pulumi.test.yaml", {"registryPassword": "[secret]"}, frozenset({"registryPassword"}))
+    with pytest.raises(ConfigError, match=r"images\.registryUsername and the secret dask-platform:registryPassword"):
+        parse_platform_config(source)
+    both = {"environment": "dev", "registryPassword": "[secret]", "images": {"registryUsername": "acme-bot"}}
+    config = parse_platform_config(ConfigSource("Pulumi.test.yaml", both, frozenset({"registryPassword"})))
+    assert config.images.registry_username == "acme-bot"
+
+
+def test_the_default_profiles_are_the_documented_pairs() -> None:
+    profiles = ImagesConfig().profiles
+    assert {name: profile.model_dump() for name, profile in profiles.items()} == {
+        "staging": STAGING,
+        "processor": PROCESSOR,
+    }
