@@ -1,0 +1,291 @@
+"""Plain Kubernetes manifests for declared Dask clusters and team namespaces, computed from the typed config.
+
+The operator's custom resources (``kubernetes.dask.org/v1``) follow the layout the dask-kubernetes and RAPIDS
+documentation use: a scheduler pod with the comm port 8786 and the dashboard port 8787 (health probes on the
+dashboard's ``/health``), a Service selecting it, and worker pods that the operator tells where the scheduler is
+through ``DASK_SCHEDULER_ADDRESS``. GPU workers run ``dask-cuda-worker`` with ``nvidia.com/gpu`` limits.
+
+Everything here is plain data: the components hand it to Pulumi unchanged, and the tests validate it against
+the CRD schemas shipped in the dask-kubernetes wheel.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from components.catalog import profile_image
+from components.clusters_config import (
+    GPU_RESOURCE,
+    DeclaredClusterConfig,
+    GpuConfig,
+    ImageChoice,
+    TeamConfig,
+    WorkersConfig,
+)
+from components.config_base import Resources
+from components.namespaces import PLATFORM_LABEL
+
+if TYPE_CHECKING:
+    from components.config import PlatformConfig
+
+DASK_API_VERSION = "kubernetes.dask.org/v1"
+COMM_PORT = 8786
+DASHBOARD_PORT = 8787
+WORKER_DASHBOARD_PORT = 8788
+TEAM_QUOTA_NAME = "dask-platform-team-quota"
+TEAM_LIMIT_RANGE_NAME = "dask-platform-container-defaults"
+
+# Dropping privileges costs Dask nothing and keeps the pods inside the namespaces' Pod Security level.
+_CONTAINER_SECURITY = {"allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]}}
+_POD_SECURITY = {"seccompProfile": {"type": "RuntimeDefault"}}
+
+
+def _image(config: PlatformConfig, *choices: ImageChoice) -> str:
+    """The most specific choice wins; with none, the gateway's default worker image (from the catalog unless
+    the stack names one), so declared clusters and gateway clusters run the same libraries."""
+    for choice in choices:
+        if choice.image is not None:
+            return choice.image
+        if choice.profile is not None:
+            return profile_image(config.images, choice.profile, target="k8s")
+    return config.gateway.image.reference
+
+
+def _env(*layers: dict[str, str]) -> list[dict[str, str]]:
+    merged: dict[str, str] = {}
+    for layer in layers:
+        merged.update(layer)
+    return [{"name": name, "value": value} for name, value in merged.items()]
+
+
+def _resources(resources: Resources, gpu: GpuConfig | None = None) -> dict[str, dict[str, str]]:
+    amounts: dict[str, dict[str, str]] = resources.model_dump(mode="json")
+    if gpu is not None:
+        # Extended resources go in limits only; Kubernetes sets the request to the same count.
+        amounts["limits"][GPU_RESOURCE] = str(gpu.count)
+    return amounts
+
+
+def _container(
+    name: str,
+    image: str,
+    cluster: DeclaredClusterConfig,
+    args: list[str],
+    resources: dict[str, dict[str, str]],
+    env: list[dict[str, str]],
+) -> dict[str, Any]:
+    container: dict[str, Any] = {
+        "name": name,
+        "image": image,
+        "imagePullPolicy": cluster.image_pull_policy,
+        "args": args,
+        "resources": resources,
+        "securityContext": _CONTAINER_SECURITY,
+    }
+    if env:
+        container["env"] = env
+    return container
+
+
+def _pod_spec(config: PlatformConfig, container: dict[str, Any], gpu: GpuConfig | None = None) -> dict[str, Any]:
+    spec: dict[str, Any] = {"containers": [container], "securityContext": _POD_SECURITY}
+    if config.gateway.image_pull_secrets:
+        spec["imagePullSecrets"] = [{"name": name} for name in config.gateway.image_pull_secrets]
+    if gpu is not None:
+        if gpu.node_selector:
+            spec["nodeSelector"] = dict(gpu.node_selector)
+        if gpu.tolerations:
+            spec["tolerations"] = [
+                toleration.model_dump(mode="json", by_alias=True, exclude_none=True) for toleration in gpu.tolerations
+            ]
+    return spec
+
+
+def _pod_metadata(cluster: DeclaredClusterConfig) -> dict[str, dict[str, str]]:
+    metadata = {"labels": dict(cluster.labels), "annotations": dict(cluster.annotations)}
+    return {key: value for key, value in metadata.items() if value}
+
+
+def _with_pod_metadata(cluster: DeclaredClusterConfig, section: dict[str, Any]) -> dict[str, Any]:
+    metadata = _pod_metadata(cluster)
+    return {"metadata": metadata, **section} if metadata else section
+
+
+def worker_args(group: WorkersConfig) -> list[str]:
+    if group.gpu is not None:
+        # One dask-cuda-worker process per GPU: a fixed dashboard port would clash between them.
+        return ["dask-cuda-worker", "--name", "$(DASK_WORKER_NAME)"]
+    return [
+        "dask-worker",
+        "--name",
+        "$(DASK_WORKER_NAME)",
+        "--dashboard",
+        "--dashboard-address",
+        str(WORKER_DASHBOARD_PORT),
+    ]
+
+
+def worker_spec(config: PlatformConfig, cluster: DeclaredClusterConfig, group: WorkersConfig) -> dict[str, Any]:
+    """The ``worker`` section of a DaskCluster or DaskWorkerGroup."""
+    container = _container(
+        "worker",
+        _image(config, group, cluster),
+        cluster,
+        worker_args(group),
+        _resources(group.resources, group.gpu),
+        _env(cluster.env, group.env),
+    )
+    if group.gpu is None:
+        container["ports"] = [{"name": "http-dashboard", "containerPort": WORKER_DASHBOARD_PORT, "protocol": "TCP"}]
+    return _with_pod_metadata(cluster, {"replicas": group.replicas, "spec": _pod_spec(config, container, group.gpu)})
+
+
+def _probe(initial_delay: int, period: int) -> dict[str, Any]:
+    return {
+        "httpGet": {"port": "http-dashboard", "path": "/health"},
+        "initialDelaySeconds": initial_delay,
+        "periodSeconds": period,
+    }
+
+
+def scheduler_spec(config: PlatformConfig, cluster: DeclaredClusterConfig) -> dict[str, Any]:
+    """The ``scheduler`` section: pod with probes on the dashboard, and the Service in front of it."""
+    container = _container(
+        "scheduler",
+        _image(config, cluster),
+        cluster,
+        ["dask-scheduler", "--host", "0.0.0.0"],
+        _resources(cluster.scheduler.resources),
+        _env(cluster.env),
+    )
+    container["ports"] = [
+        {"name": "tcp-comm", "containerPort": COMM_PORT, "protocol": "TCP"},
+        {"name": "http-dashboard", "containerPort": DASHBOARD_PORT, "protocol": "TCP"},
+    ]
+    container["readinessProbe"] = _probe(initial_delay=5, period=10)
+    container["livenessProbe"] = _probe(initial_delay=15, period=20)
+    service = {
+        "type": cluster.scheduler.service_type,
+        "selector": {"dask.org/cluster-name": cluster.name, "dask.org/component": "scheduler"},
+        "ports": [
+            {"name": "tcp-comm", "protocol": "TCP", "port": COMM_PORT, "targetPort": "tcp-comm"},
+            {"name": "http-dashboard", "protocol": "TCP", "port": DASHBOARD_PORT, "targetPort": "http-dashboard"},
+        ],
+    }
+    return _with_pod_metadata(cluster, {"spec": _pod_spec(config, container), "service": service})
+
+
+def cluster_spec(config: PlatformConfig, cluster: DeclaredClusterConfig) -> dict[str, Any]:
+    return {
+        "idleTimeout": cluster.idle_timeout_seconds,
+        "scheduler": scheduler_spec(config, cluster),
+        "worker": worker_spec(config, cluster, cluster.worker),
+    }
+
+
+def _metadata(name: str, namespace: str, cluster: DeclaredClusterConfig | None = None) -> dict[str, Any]:
+    metadata: dict[str, Any] = {"name": name, "namespace": namespace, "labels": dict(PLATFORM_LABEL)}
+    if cluster is not None:
+        metadata["labels"].update(cluster.labels)
+        if cluster.annotations:
+            metadata["annotations"] = dict(cluster.annotations)
+    return metadata
+
+
+def _job_spec(config: PlatformConfig, cluster: DeclaredClusterConfig) -> dict[str, Any]:
+    assert cluster.job is not None
+    job = cluster.job
+    container = _container(
+        "job",
+        _image(config, job, cluster),
+        cluster,
+        list(job.command),
+        _resources(job.resources),
+        _env(cluster.env, job.env),
+    )
+    # The operator ends the job when the runner pod succeeds or fails; a restarting pod would never finish.
+    return _with_pod_metadata(cluster, {"spec": {**_pod_spec(config, container), "restartPolicy": "Never"}})
+
+
+def cluster_manifests(config: PlatformConfig, cluster: DeclaredClusterConfig) -> list[dict[str, Any]]:
+    """The custom resources of one declared cluster: a DaskJob, or a DaskCluster with its groups and autoscaler."""
+    if cluster.job is not None:
+        return [
+            {
+                "apiVersion": DASK_API_VERSION,
+                "kind": "DaskJob",
+                "metadata": _metadata(cluster.name, cluster.namespace, cluster),
+                "spec": {"cluster": {"spec": cluster_spec(config, cluster)}, "job": _job_spec(config, cluster)},
+            }
+        ]
+    manifests: list[dict[str, Any]] = [
+        {
+            "apiVersion": DASK_API_VERSION,
+            "kind": "DaskCluster",
+            "metadata": _metadata(cluster.name, cluster.namespace, cluster),
+            "spec": cluster_spec(config, cluster),
+        }
+    ]
+    for group in cluster.worker_groups:
+        manifests.append(
+            {
+                "apiVersion": DASK_API_VERSION,
+                "kind": "DaskWorkerGroup",
+                "metadata": _metadata(f"{cluster.name}-{group.name}", cluster.namespace, cluster),
+                "spec": {"cluster": cluster.name, "worker": worker_spec(config, cluster, group)},
+            }
+        )
+    if cluster.autoscaler is not None:
+        manifests.append(
+            {
+                "apiVersion": DASK_API_VERSION,
+                "kind": "DaskAutoscaler",
+                "metadata": _metadata(cluster.name, cluster.namespace, cluster),
+                "spec": {
+                    "cluster": cluster.name,
+                    "minimum": cluster.autoscaler.minimum,
+                    "maximum": cluster.autoscaler.maximum,
+                },
+            }
+        )
+    return manifests
+
+
+def declared_cluster_manifests(config: PlatformConfig) -> list[dict[str, Any]]:
+    """Every custom resource of every enabled declared cluster, in stack order."""
+    return [
+        manifest for cluster in config.clusters if cluster.enabled for manifest in cluster_manifests(config, cluster)
+    ]
+
+
+def team_quota(team: TeamConfig) -> dict[str, Any]:
+    """The ResourceQuota of a team namespace: pods, CPU and memory, GPUs and operator clusters."""
+    quota = team.quota
+    hard = {
+        "pods": str(quota.pods),
+        "requests.cpu": quota.requests.cpu,
+        "requests.memory": quota.requests.memory,
+        "limits.cpu": quota.limits.cpu,
+        "limits.memory": quota.limits.memory,
+        f"requests.{GPU_RESOURCE}": str(quota.gpus),
+        "count/daskclusters.kubernetes.dask.org": str(quota.dask_clusters),
+    }
+    return {
+        "apiVersion": "v1",
+        "kind": "ResourceQuota",
+        "metadata": _metadata(TEAM_QUOTA_NAME, team.name),
+        "spec": {"hard": hard},
+    }
+
+
+def team_limit_range(team: TeamConfig) -> dict[str, Any]:
+    """Container defaults, so that a pod without resources is admitted by the quota and counted within it."""
+    defaults = team.container_defaults.model_dump(mode="json")
+    return {
+        "apiVersion": "v1",
+        "kind": "LimitRange",
+        "metadata": _metadata(TEAM_LIMIT_RANGE_NAME, team.name),
+        "spec": {
+            "limits": [{"type": "Container", "defaultRequest": defaults["requests"], "default": defaults["limits"]}]
+        },
+    }
