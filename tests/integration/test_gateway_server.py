@@ -1,0 +1,391 @@
+"""The generated gateway configuration, run by a real dask-gateway-server and used through a real client.
+
+The server runs as a subprocess started with ``python -m dask_gateway_server -f <file>`` on loopback ports,
+with the local backend (clusters are processes of the current user) and the text from
+``components.gateway_options`` appended verbatim, as the Helm chart appends ``gateway.extraConfig``.
+The Kubernetes variant of the same text is checked through the Kubernetes backend's own option processing,
+which is what the gateway pod runs for every new cluster.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import socket
+import subprocess
+import sys
+import threading
+from collections.abc import Coroutine, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any, TypeVar
+
+import aiohttp
+import dask.bag
+import pytest
+from dask_gateway import BasicAuth, Gateway
+from dask_gateway.options import Float, Options, String
+from dask_gateway_server.backends.base import PublicException
+from dask_gateway_server.backends.kubernetes import KubeBackend, KubeClusterConfig
+from dask_gateway_server.models import User
+from traitlets.config.loader import PyFileConfigLoader
+
+from components.config import PROJECT, ConfigSource, GatewayConfig, _decode, parse_platform_config
+from components.gateway_options import PASSWORD_ENV, cluster_options_config, password_from_environment_config
+from tools.plan import PROJECT_DIR, read_stack_config
+
+GIB = 2**30
+STARTUP_TIMEOUT = 60
+SHUTDOWN_TIMEOUT = 60
+WORKER_TIMEOUT = 60
+SCENARIO_TIMEOUT = 120
+GATEWAY_PASSWORD = "correct horse battery staple"
+EXTRA_IMAGE = "registry.example.org/team/dask:2026.3.0"
+
+T = TypeVar("T")
+
+
+def stack_gateway_config(stack: str) -> GatewayConfig:
+    """The stack file's gateway section, read and validated as the program reads it."""
+    stack_file = PROJECT_DIR / f"Pulumi.{stack}.yaml"
+    values, secret_keys = read_stack_config(stack_file)
+    prefix = f"{PROJECT}:"
+    source = ConfigSource(
+        stack_file=stack_file.name,
+        values={key.removeprefix(prefix): _decode(value) for key, value in values.items()},
+        secret_keys=frozenset(key.removeprefix(prefix) for key in secret_keys),
+    )
+    return parse_platform_config(source).gateway
+
+
+DEV_GATEWAY = stack_gateway_config("dev")
+
+
+def _free_ports(count: int) -> list[int]:
+    sockets = [socket.socket() for _ in range(count)]
+    try:
+        for sock in sockets:
+            sock.bind(("127.0.0.1", 0))
+        return [sock.getsockname()[1] for sock in sockets]
+    finally:
+        for sock in sockets:
+            sock.close()
+
+
+def _harness_config(api_port: int, http_port: int, tcp_port: int, clusters_dir: Path) -> str:
+    """What the Helm chart sets for the gateway pod, replaced by loopback addresses and local processes."""
+    return f"""\
+c.DaskGateway.address = "127.0.0.1:{api_port}"
+c.Proxy.address = "127.0.0.1:{http_port}"
+c.Proxy.tcp_address = "127.0.0.1:{tcp_port}"
+# The proxy reports at info level when it has loaded its routes: that line tells the test the server is ready.
+c.Proxy.log_level = "info"
+c.DaskGateway.backend_class = "dask_gateway_server.backends.local.UnsafeLocalBackend"
+c.DaskGateway.authenticator_class = "dask_gateway_server.auth.SimpleAuthenticator"
+c.LocalBackend.clusters_directory = {str(clusters_dir)!r}
+"""
+
+
+class _ServerLog:
+    """Reads the server's log as it is written (so the pipe never fills) and signals one awaited line."""
+
+    def __init__(self, stream: IO[str], ready_line: str) -> None:
+        self.lines: list[str] = []
+        self.ready_line = ready_line
+        self.seen_ready_line = False
+        self.settled = threading.Event()
+        """Set when the awaited line appears or the log ends, whichever comes first."""
+        self._thread = threading.Thread(target=self._read, args=(stream,), daemon=True)
+        self._thread.start()
+
+    def _read(self, stream: IO[str]) -> None:
+        for line in stream:
+            self.lines.append(line)
+            if self.ready_line in line:
+                self.seen_ready_line = True
+                self.settled.set()
+        self.settled.set()
+
+    def join(self, timeout: float) -> None:
+        self._thread.join(timeout)
+
+    def text(self) -> str:
+        return "".join(self.lines)
+
+
+@dataclass(frozen=True)
+class RunningGateway:
+    address: str
+    proxy_address: str
+    config_text: str
+
+    def client(self, password: str | None = None) -> Gateway:
+        """A client for use inside ``run``: ``async with gateway.client() as client``."""
+        return Gateway(
+            address=self.address,
+            proxy_address=self.proxy_address,
+            auth=BasicAuth(password=password),
+            asynchronous=True,
+        )
+
+
+def run(scenario: Coroutine[Any, Any, T]) -> T:
+    """Runs a client scenario on its own event loop, bounded in time as a whole.
+
+    The clients run in asynchronous mode: the synchronous wrappers make the same requests, but their finalizers
+    close already closed clients again, which fails with this distributed release and is reported at random
+    points of the test run.
+    """
+    return asyncio.run(asyncio.wait_for(scenario, SCENARIO_TIMEOUT))
+
+
+@contextmanager
+def running_gateway(
+    workdir: Path, generated_config: str, env: dict[str, str] | None = None
+) -> Iterator[RunningGateway]:
+    """A dask-gateway-server with ``generated_config`` appended to the harness settings, stopped on exit."""
+    api_port, http_port, tcp_port = _free_ports(3)
+    clusters_dir = workdir / "clusters"
+    clusters_dir.mkdir()
+    config_text = _harness_config(api_port, http_port, tcp_port, clusters_dir) + "\n" + generated_config
+    config_file = workdir / "dask_gateway_config.py"
+    config_file.write_text(config_text)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "dask_gateway_server", "-f", str(config_file)],
+        cwd=workdir,
+        # Scheduler and worker commands are looked up on PATH, as in an image: the test's Python environment first.
+        env={
+            **os.environ,
+            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', os.defpath)}",
+            **(env or {}),
+        },
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stderr is not None
+    # The proxy serves users only once it has the route to the API server, which exists once that server listens.
+    log = _ServerLog(process.stderr, f'path: "/", target: "http://127.0.0.1:{api_port}"')
+    try:
+        if not log.settled.wait(STARTUP_TIMEOUT) or not log.seen_ready_line:
+            raise RuntimeError(f"dask-gateway-server did not become ready within {STARTUP_TIMEOUT}s:\n{log.text()}")
+        yield RunningGateway(
+            address=f"http://127.0.0.1:{http_port}",
+            proxy_address=f"gateway://127.0.0.1:{tcp_port}",
+            config_text=config_text,
+        )
+    finally:
+        # SIGTERM is the server's graceful shutdown: it stops its clusters and its proxy before exiting.
+        process.terminate()
+        try:
+            process.wait(SHUTDOWN_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(SHUTDOWN_TIMEOUT)
+            raise RuntimeError(f"dask-gateway-server did not stop within {SHUTDOWN_TIMEOUT}s:\n{log.text()}") from None
+        finally:
+            log.join(SHUTDOWN_TIMEOUT)
+
+
+@pytest.fixture(scope="module")
+def dev_gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningGateway]:
+    """The dev stack's cluster options, on a gateway without password (dev has no gatewayPassword)."""
+    generated = cluster_options_config(DEV_GATEWAY, default_image=DEV_GATEWAY.image.reference, backend="local")
+    with running_gateway(tmp_path_factory.mktemp("dev-gateway"), generated) as gateway:
+        yield gateway
+
+
+@pytest.fixture(scope="module")
+def password_gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningGateway]:
+    """The dev stack's cluster options plus the password read from the environment, as in the gateway pod."""
+    generated = (
+        cluster_options_config(DEV_GATEWAY, default_image=DEV_GATEWAY.image.reference, backend="local")
+        + "\n"
+        + password_from_environment_config()
+    )
+    with running_gateway(
+        tmp_path_factory.mktemp("password-gateway"), generated, env={PASSWORD_ENV: GATEWAY_PASSWORD}
+    ) as gateway:
+        yield gateway
+
+
+async def _cluster_options(server: RunningGateway) -> Options:
+    async with server.client() as gateway:
+        return await gateway.cluster_options()
+
+
+def test_notebooks_find_the_four_options_with_their_names_types_and_defaults(dev_gateway: RunningGateway) -> None:
+    options = run(_cluster_options(dev_gateway))
+    # The field classes are what notebooks and the options widget rely on; Options exposes them only here.
+    fields = options._fields
+    assert {name: type(field) for name, field in fields.items()} == {
+        "image": String,
+        "worker_cores": Float,
+        "worker_cores_limit": Float,
+        "worker_memory": String,
+    }
+    bounds = DEV_GATEWAY.cluster_options
+    assert dict(options) == {
+        "image": DEV_GATEWAY.image.reference,
+        "worker_cores": bounds.worker_cores.default,
+        "worker_cores_limit": bounds.worker_cores_limit.default,
+        "worker_memory": bounds.worker_memory.default,
+    }
+    assert (fields["worker_cores"].min, fields["worker_cores"].max) == (
+        bounds.worker_cores.min,
+        bounds.worker_cores.max,
+    )
+
+
+async def _compute_on_a_new_cluster(server: RunningGateway) -> tuple[int, list[dict[str, Any]], list[Any]]:
+    """What a notebook does: set options, start a cluster, scale, compute, shut down."""
+    async with server.client() as gateway:
+        options = await gateway.cluster_options()
+        options.worker_cores = 1
+        options.worker_cores_limit = 2
+        options.worker_memory = "2 G"
+        async with gateway.new_cluster(options) as cluster:
+            await cluster.scale(1)
+            async with cluster.get_client(set_as_default=False) as client:
+                await client.wait_for_workers(1, timeout=WORKER_TIMEOUT)
+                # A builtin, so that the workers need not import this test module.
+                squares = dask.bag.from_sequence(range(1, 101), npartitions=4).map(pow, 2).sum()
+                total = await client.compute(squares)
+                identity = await client.scheduler.identity(n_workers=-1)
+            await cluster.shutdown()
+        return total, list(identity["workers"].values()), await gateway.list_clusters()
+
+
+def test_a_cluster_started_with_notebook_options_computes_with_the_requested_worker(
+    dev_gateway: RunningGateway,
+) -> None:
+    total, workers, clusters_left = run(_compute_on_a_new_cluster(dev_gateway))
+    assert total == sum(n * n for n in range(1, 101))
+    assert len(workers) == 1
+    # The gateway reads "2 G" as 2 GiB, and the worker is started with exactly that limit.
+    assert workers[0]["memory_limit"] == 2 * GIB
+    assert workers[0]["nthreads"] == 1
+    assert clusters_left == []
+
+
+def test_a_notebook_cannot_set_cores_outside_the_stack_bounds(dev_gateway: RunningGateway) -> None:
+    bounds = DEV_GATEWAY.cluster_options
+    options = run(_cluster_options(dev_gateway))
+    with pytest.raises(ValueError, match=re.escape(f"worker_cores must be <= {bounds.worker_cores.max:f}, got 100")):
+        options.worker_cores = 100
+    with pytest.raises(ValueError, match=re.escape(f"worker_cores must be >= {bounds.worker_cores.min:f}, got 0.1")):
+        options.worker_cores = 0.1
+    with pytest.raises(
+        ValueError, match=re.escape(f"worker_cores_limit must be <= {bounds.worker_cores_limit.max:f}, got 100")
+    ):
+        options.worker_cores_limit = 100
+
+
+async def _refusal(server: RunningGateway, options: Options | None = None, **raw_options: Any) -> str:
+    """The message of the error a cluster request gets, after checking that no cluster was started."""
+    async with server.client() as gateway:
+        with pytest.raises(ValueError) as refused:
+            await gateway.new_cluster(options, **raw_options)
+        assert await gateway.list_clusters() == []
+    return str(refused.value)
+
+
+MEMORY_SIZE_HELP = "must be a memory size such as '2 G' (suffix K, M, G or T, powers of 1024)"
+
+
+@pytest.mark.parametrize(
+    ("raw_options", "message"),
+    [
+        ({"worker_cores": 100}, "worker_cores must be <= {o.worker_cores.max:f}, got 100.0"),
+        ({"worker_cores": 0.1}, "worker_cores must be >= {o.worker_cores.min:f}, got 0.1"),
+        ({"worker_cores_limit": 100}, "worker_cores_limit must be <= {o.worker_cores_limit.max:f}, got 100.0"),
+        ({"worker_memory": "lots"}, f"worker_memory {MEMORY_SIZE_HELP}, got 'lots'"),
+        ({"worker_memory": "2 X"}, f"worker_memory {MEMORY_SIZE_HELP}, got '2 X'"),
+        (
+            {"worker_memory": "64 G"},
+            "worker_memory must be between {o.worker_memory.min!r} and {o.worker_memory.max!r}, got '64 G'",
+        ),
+    ],
+    ids=[
+        "cores-above-max",
+        "cores-below-min",
+        "limit-above-max",
+        "memory-word",
+        "memory-unknown-suffix",
+        "memory-too-big",
+    ],
+)
+def test_the_server_rejects_bad_options_sent_raw_with_a_clear_message(
+    dev_gateway: RunningGateway, raw_options: dict[str, Any], message: str
+) -> None:
+    assert run(_refusal(dev_gateway, **raw_options)) == message.format(o=DEV_GATEWAY.cluster_options)
+
+
+def test_a_malformed_memory_set_in_the_options_object_is_rejected_on_submit(dev_gateway: RunningGateway) -> None:
+    options = run(_cluster_options(dev_gateway))
+    options.worker_memory = "lots"
+    assert run(_refusal(dev_gateway, options)) == f"worker_memory {MEMORY_SIZE_HELP}, got 'lots'"
+
+
+async def _list_clusters(server: RunningGateway, password: str) -> list[Any]:
+    async with server.client(password=password) as gateway:
+        return await gateway.list_clusters()
+
+
+def test_the_password_from_the_environment_guards_the_gateway(password_gateway: RunningGateway) -> None:
+    assert GATEWAY_PASSWORD not in password_gateway.config_text
+    with pytest.raises(aiohttp.ClientResponseError) as refused:
+        run(_list_clusters(password_gateway, password="not the password"))
+    assert refused.value.status == 401
+    assert run(_list_clusters(password_gateway, password=GATEWAY_PASSWORD)) == []
+
+
+def kubernetes_backend(gateway: GatewayConfig, tmp_path: Path) -> KubeBackend:
+    """The Kubernetes backend configured from the text the Helm release gets, loaded as the server loads it."""
+    config_file = tmp_path / "dask_gateway_config.py"
+    config_file.write_text(cluster_options_config(gateway, default_image=gateway.image.reference))
+    return KubeBackend(config=PyFileConfigLoader(config_file.name, path=str(tmp_path)).load_config())
+
+
+def cluster_config_for(backend: KubeBackend, request: dict[str, Any]) -> KubeClusterConfig:
+    """What the gateway pod hands the controller for a new cluster: options parsed, handled, and validated."""
+    _, cluster_config = asyncio.run(backend.process_cluster_options(User("alice"), request))
+    return cluster_config
+
+
+def test_on_kubernetes_a_request_above_the_limit_raises_the_limit(tmp_path: Path) -> None:
+    backend = kubernetes_backend(DEV_GATEWAY, tmp_path)
+    cluster = cluster_config_for(backend, {"worker_cores": 2, "worker_cores_limit": 1, "worker_memory": "3 G"})
+    assert (cluster.worker_cores, cluster.worker_cores_limit) == (2, 2)
+    assert cluster.worker_memory == cluster.worker_memory_limit == 3 * GIB
+    assert cluster.image == DEV_GATEWAY.image.reference
+    assert cluster.cluster_max_cores == DEV_GATEWAY.cluster_max_cores
+    assert cluster.idle_timeout == DEV_GATEWAY.idle_timeout_seconds
+
+
+def test_on_kubernetes_a_limit_above_the_request_is_kept(tmp_path: Path) -> None:
+    cluster = cluster_config_for(
+        kubernetes_backend(DEV_GATEWAY, tmp_path), {"worker_cores": 1, "worker_cores_limit": 2}
+    )
+    assert (cluster.worker_cores, cluster.worker_cores_limit) == (1, 2)
+
+
+def test_allowed_images_restrict_what_users_may_pick(tmp_path: Path) -> None:
+    default_image = GatewayConfig().image.reference
+    gateway = GatewayConfig.model_validate({"clusterOptions": {"allowedImages": [default_image, EXTRA_IMAGE]}})
+    backend = kubernetes_backend(gateway, tmp_path)
+    assert cluster_config_for(backend, {}).image == default_image
+    assert cluster_config_for(backend, {"image": EXTRA_IMAGE}).image == EXTRA_IMAGE
+    with pytest.raises(PublicException) as refused:
+        cluster_config_for(backend, {"image": "docker.io/someone/else:latest"})
+    assert str(refused.value) == (
+        f"image 'docker.io/someone/else:latest' is not offered here; choose one of {default_image}, {EXTRA_IMAGE}"
+    )
+
+
+def test_on_kubernetes_pods_start_dask_through_the_dask_command(tmp_path: Path) -> None:
+    cluster = cluster_config_for(kubernetes_backend(DEV_GATEWAY, tmp_path), {})
+    assert (cluster.scheduler_cmd, cluster.worker_cmd) == (["dask", "scheduler"], ["dask", "worker"])
