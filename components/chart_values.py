@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from components.clusters_config import gateway_team_namespaces
 from components.config import PlatformConfig, Resources
 from components.gateway_options import (
     PASSWORD_ENV,
@@ -65,7 +66,11 @@ def gateway_values(
     gateway = config.gateway
     image_name, _, image_tag = (default_image or gateway.image.reference).rpartition(":")
     extra_config = {
-        "dask-platform-10-cluster-options": cluster_options_config(gateway, default_image=f"{image_name}:{image_tag}")
+        "dask-platform-10-cluster-options": cluster_options_config(
+            gateway,
+            default_image=f"{image_name}:{image_tag}",
+            team_namespaces=gateway_team_namespaces(config.teams),
+        )
     }
     env: list[dict[str, Any]] = []
     auth: dict[str, Any] = {"type": gateway.auth.type}

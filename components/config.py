@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field, ValidationError, model_validator
-from pydantic_core import ErrorDetails
+from pydantic_core import ErrorDetails, InitErrorDetails
 
+from components.clusters_config import DeclaredClusterConfig, TeamConfig, check_clusters_and_teams
 from components.config_base import (
     ChartConfig,
     ConfigModel,
@@ -23,9 +24,10 @@ from components.config_base import (
     ImageTag,
     KubernetesName,
     Resources,
+    cross_section_problem,
     resources_of,
 )
-from components.images_config import ImagesConfig
+from components.images_config import CATALOG_IMAGES, ImagesConfig
 from components.quantities import gateway_memory_bytes
 
 if TYPE_CHECKING:
@@ -36,7 +38,7 @@ DASK_GATEWAY_VERSION = "2026.3.0"
 DASK_OPERATOR_VERSION = "2026.3.0"
 
 # Secrets are read as Pulumi secret Outputs and never enter the model, so they cannot leak into plain data.
-SECRET_KEYS = ("gatewayPassword", "registryPassword")
+SECRET_KEYS = ("gatewayPassword", "registryPassword", "pipExtraIndexUrl")
 
 
 class ConfigError(Exception):
@@ -92,9 +94,20 @@ class GatewayServiceConfig(ConfigModel):
 
 
 class ImageConfig(ConfigModel):
+    """The default scheduler/worker image.
+
+    Unless a stack sets ``name`` or ``tag``, the program uses the image catalog's base image of
+    ``images.defaultProfile`` instead (``catalog.with_catalog_images``, before anything is declared); the
+    defaults here are the upstream image, what a gateway config on its own falls back to.
+    """
+
     name: str = "ghcr.io/dask/dask-gateway"
     tag: ImageTag = DASK_GATEWAY_VERSION
     pull_policy: Literal["Always", "IfNotPresent", "Never"] = "IfNotPresent"
+
+    @property
+    def from_catalog(self) -> bool:
+        return not {"name", "tag"} & self.model_fields_set
 
     @property
     def reference(self) -> str:
@@ -133,7 +146,8 @@ class ClusterOptionsConfig(ConfigModel):
     worker_cores_limit: CoresOption = CoresOption(default=1, min=0.5, max=8)
     worker_memory: MemoryOption = MemoryOption(default="2 G", min="512 M", max="16 G")
     allowed_images: list[str] = Field(default_factory=list)
-    """Images users may pick; empty means any image."""
+    """Images users may pick; empty means any image. The entry ``catalog`` stands for every image the catalog
+    builds for Kubernetes (bases, processors, staging)."""
 
 
 class GatewayConfig(ConfigModel):
@@ -170,7 +184,8 @@ class GatewayConfig(ConfigModel):
                 f"clusterOptions.workerMemory.max {options.worker_memory.max!r} is above "
                 f"clusterMaxMemory {self.cluster_max_memory!r}"
             )
-        if self.image.reference not in options.allowed_images and options.allowed_images:
+        explicit = not self.image.from_catalog
+        if options.allowed_images and explicit and self.image.reference not in options.allowed_images:
             raise ValueError(f"the default image {self.image.reference!r} is not in clusterOptions.allowedImages")
         return self
 
@@ -196,6 +211,8 @@ class PlatformConfig(ConfigModel):
     gateway: GatewayConfig = GatewayConfig()
     session: SessionConfig = SessionConfig()
     images: ImagesConfig = ImagesConfig()
+    clusters: list[DeclaredClusterConfig] = Field(default_factory=list)
+    teams: list[TeamConfig] = Field(default_factory=list)
 
     @property
     def is_prod(self) -> bool:
@@ -230,6 +247,7 @@ class PlatformConfig(ConfigModel):
 
     @model_validator(mode="after")
     def _cross_section_rules(self) -> PlatformConfig:
+        check_clusters_and_teams(self)
         users = self.namespaces.users
         if self.session.namespace is not None and self.session.namespace not in users:
             raise ValueError(f"session.namespace {self.session.namespace!r} is not one of namespaces.users {users}")
@@ -241,7 +259,43 @@ class PlatformConfig(ConfigModel):
             raise ValueError(f"operator.scope 'namespace' watches one namespace, but namespaces.users lists {users}")
         if self.operator.scope == "namespace" and self.operator.user_access == "cluster":
             raise ValueError("operator.userAccess 'cluster' needs operator.scope 'cluster'")
+        self._check_catalog_images()
         return self
+
+    def _check_catalog_images(self) -> None:
+        """Rules between the image catalog and the gateway, each reported at its own key path."""
+        problems: list[InitErrorDetails] = []
+        if self.images.dask_gateway_version != self.gateway.chart.version:
+            problems.append(
+                cross_section_problem(
+                    ("images", "daskGatewayVersion"),
+                    self.images.dask_gateway_version,
+                    f"differs from gateway.chart.version {self.gateway.chart.version!r}: every image's dask-gateway "
+                    "must match the gateway it talks to; set images.daskGatewayVersion and gateway.chart.version "
+                    "to the same version",
+                )
+            )
+        if not self.images.pushes(self.is_prod) and len(self.images.platforms) > 1:
+            problems.append(
+                cross_section_problem(
+                    ("images", "platforms"),
+                    self.images.platforms,
+                    "images that are not pushed are loaded into the local Docker daemon, which holds one platform "
+                    "per tag; build one platform, or set images.push",
+                )
+            )
+        allowed = self.gateway.cluster_options.allowed_images
+        if allowed and self.gateway.image.from_catalog and CATALOG_IMAGES not in allowed:
+            problems.append(
+                cross_section_problem(
+                    ("gateway", "clusterOptions", "allowedImages"),
+                    allowed,
+                    f"the default image comes from the image catalog (images.defaultProfile), so the list must "
+                    f"include {CATALOG_IMAGES!r}; or set gateway.image.name and tag to an image of the list",
+                )
+            )
+        if problems:
+            raise ValidationError.from_exception_data("PlatformConfig", problems)
 
 
 @dataclass(frozen=True)
@@ -300,6 +354,11 @@ def parse_platform_config(source: ConfigSource) -> PlatformConfig:
             f'{PROJECT}:gateway.auth.type = "simple": prod needs a password; set it with '
             f"`pulumi config set --secret {PROJECT}:gatewayPassword`, or use type 'jupyterhub'"
         )
+    if model is not None and (model.images.registry_username is None) == ("registryPassword" in source.values):
+        problems.append(
+            f"{PROJECT}:images.registryUsername and the secret {PROJECT}:registryPassword go together: set both "
+            f"to log in to {model.images.registry}, or neither to use the build host's own docker login"
+        )
     if problems:
         raise ConfigError(f"{source.stack_file}: invalid configuration\n" + "\n".join(f"  - {p}" for p in problems))
     assert model is not None
@@ -346,6 +405,8 @@ class Secrets:
 
     gateway_password: pulumi.Output[str] | None = None
     registry_password: pulumi.Output[str] | None = None
+    pip_extra_index_url: pulumi.Output[str] | None = None
+    """A private package index for image builds; reaches them as a build secret, never as a build argument."""
 
 
 @dataclass(frozen=True)
@@ -359,14 +420,26 @@ def load_config() -> LoadedConfig:
     """Read and validate the stack config; raises ConfigError before anything is declared."""
     import pulumi
 
+    from components.catalog import check_catalog
+
     source = read_pulumi_config_source()
     platform = parse_platform_config(source)
+    stale_locks = check_catalog(platform.images)
+    if stale_locks:
+        message = f"{source.stack_file}: the images section needs lock files that do not match it\n" + "\n".join(
+            f"  - {problem}" for problem in stale_locks
+        )
+        # A preview may look at versions nobody locked yet; an update must not build from the wrong locks.
+        if not pulumi.runtime.is_dry_run():
+            raise ConfigError(message)
+        pulumi.log.warn(message)
     config = pulumi.Config(PROJECT)
     return LoadedConfig(
         platform=platform,
         secrets=Secrets(
             gateway_password=config.get_secret("gatewayPassword"),
             registry_password=config.get_secret("registryPassword"),
+            pip_extra_index_url=config.get_secret("pipExtraIndexUrl"),
         ),
         stack_file=source.stack_file,
     )

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, model_validator
 from pydantic.alias_generators import to_camel
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from components.quantities import gateway_memory_bytes, kubernetes_quantity
 
@@ -88,4 +89,16 @@ def resources_of(cpu: str, memory: str, cpu_limit: str, memory_limit: str) -> Re
     return Resources(
         requests=ResourceAmounts(cpu=cpu, memory=memory),
         limits=ResourceAmounts(cpu=cpu_limit, memory=memory_limit),
+    )
+
+
+def cross_section_problem(location: tuple[str | int, ...], value: Any, message: str) -> InitErrorDetails:
+    """A problem that involves several sections, reported at the key it is about so the error shows that value.
+
+    The message goes in through the context, so that braces in it are never read as placeholders.
+    """
+    return InitErrorDetails(
+        type=PydanticCustomError("cross_section", "{message}", {"message": message}),
+        loc=location,
+        input=value,
     )

@@ -11,6 +11,7 @@ The four options users' notebooks rely on keep their names and types: ``image`` 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Literal
 
 from components.config import GatewayConfig
@@ -55,9 +56,10 @@ def _dask_platform_options(options, user):
     if allowed_images and image not in allowed_images:
         raise ValueError(f"image {{image!r}} is not offered here; choose one of {{', '.join(allowed_images)}}")
     memory = _dask_platform_memory("worker_memory", options.worker_memory)
-    return {{
+    overrides = {{
 {returned}
     }}
+{team_namespace}    return overrides
 
 
 c.Backend.cluster_options = Options(
@@ -78,6 +80,10 @@ c.ClusterConfig.cluster_max_cores = {max_cores!r}
 c.ClusterConfig.cluster_max_memory = {max_memory!r}
 c.ClusterConfig.cluster_max_workers = {max_workers!r}
 c.ClusterConfig.idle_timeout = {idle_timeout!r}
+# dask-gateway starts the dask-scheduler and dask-worker scripts by default, which distributed 2026.6 removed;
+# the dask command has had the same subcommands since 2022.10.
+c.ClusterConfig.scheduler_cmd = ["dask", "scheduler"]
+c.ClusterConfig.worker_cmd = ["dask", "worker"]
 """
 
 # A limit below its request would make Kubernetes reject the pod (or throttle the worker), so a request
@@ -94,6 +100,15 @@ _LOCAL_RESULT = """\
         "worker_cores": max(1, math.ceil(options.worker_cores)),
         "worker_memory": memory,"""
 
+# A team's gateway users get their clusters in the team's namespace, where its quota and container defaults hold;
+# the first matching team in stack order wins.
+_TEAM_NAMESPACE = """\
+    for group, namespace in {team_namespaces!r}.items():
+        if group in user.groups:
+            overrides["namespace"] = namespace
+            break
+"""
+
 _PASSWORD = f"""\
 import os
 
@@ -102,9 +117,19 @@ c.SimpleAuthenticator.password = os.environ["{PASSWORD_ENV}"]
 """
 
 
-def cluster_options_config(gateway: GatewayConfig, default_image: str, backend: Backend = "kubernetes") -> str:
-    """Python source that sets the gateway's cluster options and per-cluster limits."""
+def cluster_options_config(
+    gateway: GatewayConfig,
+    default_image: str,
+    backend: Backend = "kubernetes",
+    team_namespaces: Mapping[str, str] | None = None,
+) -> str:
+    """Python source that sets the gateway's cluster options and per-cluster limits.
+
+    ``team_namespaces`` maps a gateway user group to the namespace its users' clusters run in (Kubernetes only).
+    """
     options = gateway.cluster_options
+    if team_namespaces and backend != "kubernetes":
+        raise ValueError("team namespaces need the kubernetes backend: local clusters run in no namespace")
     return _HEADER + _HANDLER.format(
         memory_min=gateway_memory_bytes(options.worker_memory.min),
         memory_max=gateway_memory_bytes(options.worker_memory.max),
@@ -116,6 +141,7 @@ def cluster_options_config(gateway: GatewayConfig, default_image: str, backend: 
         cores=options.worker_cores,
         cores_limit=options.worker_cores_limit,
         returned=_KUBERNETES_RESULT if backend == "kubernetes" else _LOCAL_RESULT,
+        team_namespace=_TEAM_NAMESPACE.format(team_namespaces=dict(team_namespaces)) if team_namespaces else "",
         max_cores=float(gateway.cluster_max_cores),
         max_memory=gateway_memory_bytes(gateway.cluster_max_memory),
         max_workers=gateway.cluster_max_workers,

@@ -5,11 +5,15 @@ from __future__ import annotations
 import pulumi
 import pulumi_kubernetes as k8s
 
+from components.catalog import image_specs, with_catalog_images
+from components.clusters import DaskClusters
 from components.config import LoadedConfig
 from components.gateway import DaskGateway
+from components.images import ImageCatalog
 from components.namespaces import Namespaces
 from components.operator import DaskOperator
 from components.session import DaskSession
+from components.teams import Teams
 
 
 def port_forward_command(namespace: str, service: str, port: int) -> str:
@@ -26,7 +30,9 @@ class DaskPlatform(pulumi.ComponentResource):
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("dask-platform:index:DaskPlatform", name, None, opts)
-        config = loaded.platform
+        specs = image_specs(loaded.platform.images, loaded.platform.gateway)
+        # From here on, the gateway's default image and the images users may pick are the catalog's.
+        config = with_catalog_images(loaded.platform, specs)
         self.provider = k8s.Provider(
             f"{name}-k8s",
             context=config.kubernetes.context,
@@ -34,8 +40,21 @@ class DaskPlatform(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
         child = pulumi.ResourceOptions(parent=self)
+        self.images = ImageCatalog(f"{name}-images", config, specs, loaded.secrets, opts=child)
         self.namespaces = Namespaces(f"{name}-namespaces", config, self.provider, opts=child)
         self.operator = DaskOperator(f"{name}-operator", config, self.provider, self.namespaces, opts=child)
+        self.teams: Teams | None = None
+        if config.teams:
+            self.teams = Teams(f"{name}-teams", config, self.provider, user_role=self.operator.user_role, opts=child)
+        self.clusters: DaskClusters | None = None
+        if any(cluster.enabled for cluster in config.clusters):
+            # The operator's chart installs the CRDs; the namespaces and quotas must exist before clusters land.
+            cluster_dependencies: list[pulumi.Resource] = [self.operator, self.namespaces, self.images]
+            if self.teams is not None:
+                cluster_dependencies.append(self.teams)
+            self.clusters = DaskClusters(
+                f"{name}-clusters", config, self.provider, depends_on=cluster_dependencies, opts=child
+            )
         self.gateway = DaskGateway(
             f"{name}-gateway",
             config,
@@ -52,7 +71,7 @@ class DaskPlatform(pulumi.ComponentResource):
                 self.provider,
                 gateway_address=self.gateway.address,
                 image=config.session_image,
-                depends_on=[self.gateway, self.operator],
+                depends_on=[self.gateway, self.operator, self.images],
                 password=(loaded.secrets.gateway_password if config.gateway.auth.type == "simple" else None),
                 opts=child,
             )
@@ -67,11 +86,13 @@ class DaskPlatform(pulumi.ComponentResource):
                 "gateway": config.namespaces.gateway,
                 "operator": config.operator_namespace,
                 "users": list(config.namespaces.users),
+                "teams": [team.name for team in config.teams],
             },
             "chartVersions": {
                 "daskGateway": config.gateway.chart.version,
                 "daskKubernetesOperator": config.operator.chart.version,
             },
             "defaultWorkerImage": config.gateway.image.reference,
+            "images": self.images.references,
         }
         self.register_outputs(self.exports)

@@ -61,7 +61,11 @@ VARIANTS = {
     ),
     f"jupyterhub-on-chart-{OLDER_CHART_VERSION}": Variant(
         "dev",
-        {"gateway": {"chart": {"version": OLDER_CHART_VERSION}, "auth": {"type": "jupyterhub"}}},
+        {
+            "gateway": {"chart": {"version": OLDER_CHART_VERSION}, "auth": {"type": "jupyterhub"}},
+            # Images and chart must carry the same dask-gateway (its locks need not exist for a preview).
+            "images": {"daskGatewayVersion": OLDER_CHART_VERSION},
+        },
         {},
         "jupyterhub",
     ),

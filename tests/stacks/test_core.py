@@ -71,7 +71,8 @@ def test_both_charts_are_pinned_and_install_their_crds(stack: str) -> None:
 def test_users_get_exactly_the_documented_rules_bound_per_namespace(stack: str) -> None:
     (role,) = resources_of_type(stack, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole")
     assert role["inputs"]["rules"] == USER_CLUSTER_ROLE_RULES
-    users = stack_plan(stack).outputs["namespaces"]["users"]
+    namespaces = stack_plan(stack).outputs["namespaces"]
+    users = [*namespaces["users"], *namespaces.get("teams", [])]
     accounts = resources_of_type(stack, "kubernetes:core/v1:ServiceAccount")
     assert sorted(a["inputs"]["metadata"]["namespace"] for a in accounts) == sorted(users)
     bindings = resources_of_type(stack, "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding")
