@@ -1,0 +1,25 @@
+"""The dask-platform policy pack: `pulumi preview --policy-pack policy` runs this file (see policy/pack.py)."""
+
+import sys
+from pathlib import Path
+
+# The CLI starts the pack from policy/; the rules reuse the program's config model from the project root.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from pulumi_policy import EnforcementLevel, PolicyPack
+
+from components.config import ConfigError
+from policy.pack import PACK_NAME, build_policies, stack_context
+from tools.plan import PlanError
+
+try:
+    context = stack_context()
+except (ConfigError, PlanError) as error:
+    # The program stops with the same message; the pack adds no traceback to it.
+    sys.exit(f"{PACK_NAME} policy pack: {error}")
+
+PolicyPack(
+    name=PACK_NAME,
+    policies=build_policies(context),
+    enforcement_level=EnforcementLevel.MANDATORY,
+)
