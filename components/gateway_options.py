@@ -52,6 +52,8 @@ def _dask_platform_memory(field, value):
 
 def _dask_platform_options(options, user):
     image = options.image.strip()
+    if not image:
+        raise ValueError({empty_image_message!r})
     allowed_images = {allowed_images!r}
     if allowed_images and image not in allowed_images:
         raise ValueError(f"image {{image!r}} is not offered here; choose one of {{', '.join(allowed_images)}}")
@@ -138,6 +140,7 @@ def cluster_options_config(
         memory_default=options.worker_memory.default,
         allowed_images=tuple(options.allowed_images),
         default_image=default_image,
+        empty_image_message=f"image must name an image, such as {default_image!r}",
         cores=options.worker_cores,
         cores_limit=options.worker_cores_limit,
         returned=_KUBERNETES_RESULT if backend == "kubernetes" else _LOCAL_RESULT,

@@ -386,6 +386,13 @@ def test_allowed_images_restrict_what_users_may_pick(tmp_path: Path) -> None:
     )
 
 
+def test_an_empty_image_is_refused_with_an_example(tmp_path: Path) -> None:
+    backend = kubernetes_backend(DEV_GATEWAY, tmp_path)
+    with pytest.raises(PublicException) as refused:
+        cluster_config_for(backend, {"image": "  "})
+    assert str(refused.value) == f"image must name an image, such as {DEV_GATEWAY.image.reference!r}"
+
+
 def test_on_kubernetes_pods_start_dask_through_the_dask_command(tmp_path: Path) -> None:
     cluster = cluster_config_for(kubernetes_backend(DEV_GATEWAY, tmp_path), {})
     assert (cluster.scheduler_cmd, cluster.worker_cmd) == (["dask", "scheduler"], ["dask", "worker"])
