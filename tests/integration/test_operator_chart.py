@@ -136,7 +136,6 @@ def test_single_namespace_scope_renders_a_namespaced_operator(operator_chart: he
     assert "--all-namespaces" not in args
     assert args[args.index("--namespace") + 1] == SINGLE_NAMESPACE
     assert container["image"] == f"{OPERATOR_IMAGE}:{release['version']}"
-    assert "set-by-chartpress" not in container["image"]
     assert_valid_kubernetes(objects, KUBERNETES_VERSIONS[0])
 
 
