@@ -51,13 +51,7 @@ def _dask_platform_memory(field, value):
 
 
 def _dask_platform_options(options, user):
-    image = options.image.strip()
-    if not image:
-        raise ValueError({empty_image_message!r})
-    allowed_images = {allowed_images!r}
-    if allowed_images and image not in allowed_images:
-        raise ValueError(f"image {{image!r}} is not offered here; choose one of {{', '.join(allowed_images)}}")
-    memory = _dask_platform_memory("worker_memory", options.worker_memory)
+{image_check}    memory = _dask_platform_memory("worker_memory", options.worker_memory)
     overrides = {{
 {returned}
     }}
@@ -86,6 +80,16 @@ c.ClusterConfig.idle_timeout = {idle_timeout!r}
 # the dask command has had the same subcommands since 2022.10.
 c.ClusterConfig.scheduler_cmd = ["dask", "scheduler"]
 c.ClusterConfig.worker_cmd = ["dask", "worker"]
+"""
+
+# Only Kubernetes clusters run an image; local processes ignore the option.
+_IMAGE_CHECK = """\
+    image = options.image.strip()
+    if not image:
+        raise ValueError({empty_image_message!r})
+    allowed_images = {allowed_images!r}
+    if allowed_images and image not in allowed_images:
+        raise ValueError(f"image {{image!r}} is not offered here; choose one of {{', '.join(allowed_images)}}")
 """
 
 # A limit below its request would make Kubernetes reject the pod (or throttle the worker), so a request
@@ -138,9 +142,15 @@ def cluster_options_config(
         memory_min_text=options.worker_memory.min,
         memory_max_text=options.worker_memory.max,
         memory_default=options.worker_memory.default,
-        allowed_images=tuple(options.allowed_images),
         default_image=default_image,
-        empty_image_message=f"image must name an image, such as {default_image!r}",
+        image_check=(
+            _IMAGE_CHECK.format(
+                empty_image_message=f"image must name an image, such as {default_image!r}",
+                allowed_images=tuple(options.allowed_images),
+            )
+            if backend == "kubernetes"
+            else ""
+        ),
         cores=options.worker_cores,
         cores_limit=options.worker_cores_limit,
         returned=_KUBERNETES_RESULT if backend == "kubernetes" else _LOCAL_RESULT,
