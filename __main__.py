@@ -2,15 +2,16 @@
 
 import pulumi
 
-from components.config import ConfigError, load_config
 from components.platform import DaskPlatform
+from components.stack import load_stack
+from config.stack import ConfigError
 
 try:
-    loaded = load_config()
+    stack = load_stack()
 except ConfigError as error:
     # RunError ends the program with the message alone: a user's mistake gets no traceback.
     raise pulumi.RunError(str(error)) from None
 
-platform = DaskPlatform("dask", loaded)
+platform = DaskPlatform("dask", stack)
 for key, value in platform.exports.items():
     pulumi.export(key, value)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from typing import Any
+
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.cluster_manifests import declared_cluster_manifests
-from components.config import PlatformConfig
+from components.kubernetes import declare
 
 
 class DaskClusters(pulumi.ComponentResource):
@@ -19,25 +21,22 @@ class DaskClusters(pulumi.ComponentResource):
     def __init__(
         self,
         name: str,
-        config: PlatformConfig,
+        manifests: Sequence[Mapping[str, Any]],
         provider: k8s.Provider,
         depends_on: list[pulumi.Resource],
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("dask-platform:clusters:DaskClusters", name, None, opts)
         child = pulumi.ResourceOptions(parent=self, provider=provider, depends_on=depends_on)
-        self.resources: list[k8s.apiextensions.CustomResource] = []
-        for manifest in declared_cluster_manifests(config):
-            metadata = manifest["metadata"]
-            kind = manifest["kind"]
-            self.resources.append(
-                k8s.apiextensions.CustomResource(
-                    f"{name}-{metadata['namespace']}-{metadata['name']}-{kind.lower()}",
-                    api_version=manifest["apiVersion"],
-                    kind=kind,
-                    metadata=metadata,
-                    spec=manifest["spec"],
-                    opts=child,
-                )
+        self.resources = [
+            declare(
+                f"{name}-{manifest['metadata']['namespace']}-{manifest['metadata']['name']}-{manifest['kind'].lower()}",
+                manifest,
+                child,
             )
-        self.register_outputs({"clusters": [f"{c.namespace}/{c.name}" for c in config.clusters if c.enabled]})
+            for manifest in manifests
+        ]
+        names = [
+            f"{m['metadata']['namespace']}/{m['metadata']['name']}" for m in manifests if m["kind"] != "DaskWorkerGroup"
+        ]
+        self.register_outputs({"clusters": list(dict.fromkeys(names))})

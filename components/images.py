@@ -15,8 +15,9 @@ from __future__ import annotations
 import pulumi
 import pulumi_docker_build as docker_build
 
-from components.catalog import PIP_INDEX_SECRET, ImageSpec
-from components.config import PlatformConfig, Secrets
+from components.stack import Secrets
+from config.images import ImagesConfig
+from render.catalog import PIP_INDEX_SECRET, ImageSpec
 
 
 def _registry_host(registry: str) -> str:
@@ -29,14 +30,13 @@ class ImageCatalog(pulumi.ComponentResource):
     def __init__(
         self,
         name: str,
-        config: PlatformConfig,
+        images: ImagesConfig,
+        push: bool,
         specs: list[ImageSpec],
         secrets: Secrets,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("dask-platform:images:ImageCatalog", name, None, opts)
-        images = config.images
-        push = images.pushes(config.is_prod)
         cache = push if images.cache is None else images.cache
         registries = None
         if images.registry_username is not None and secrets.registry_password is not None:

@@ -2,52 +2,30 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.config import PlatformConfig
-
-PLATFORM_LABEL = {"app.kubernetes.io/part-of": "dask-platform"}
-
-
-def pod_security_labels(level: str) -> dict[str, str]:
-    """Enforce the stack's Pod Security Standard level; warn and audit against the strictest one."""
-    return {
-        "pod-security.kubernetes.io/enforce": level,
-        "pod-security.kubernetes.io/warn": "restricted",
-        "pod-security.kubernetes.io/audit": "restricted",
-    }
+from components.kubernetes import declare
+from render.namespaces import namespace
 
 
 class Namespaces(pulumi.ComponentResource):
-    """One namespace each for the gateway and the operator, and one or more for users' clusters."""
+    """One Namespace per name, each with the platform label and the stack's Pod Security level."""
 
     def __init__(
         self,
         name: str,
-        config: PlatformConfig,
+        names: Iterable[str],
+        pod_security: str,
+        protect: bool,
         provider: k8s.Provider,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("dask-platform:namespaces:Namespaces", name, None, opts)
-        names = [
-            config.namespaces.gateway,
-            config.operator_namespace,
-            *config.namespaces.users,
-        ]
-        child = pulumi.ResourceOptions(parent=self, provider=provider, protect=config.protect_namespaces)
-        labels = {
-            **PLATFORM_LABEL,
-            **pod_security_labels(config.namespaces.pod_security),
+        child = pulumi.ResourceOptions(parent=self, provider=provider, protect=protect)
+        self.by_name: dict[str, pulumi.CustomResource] = {
+            each: declare(each, namespace(each, pod_security), child) for each in dict.fromkeys(names)
         }
-        self.by_name: dict[str, k8s.core.v1.Namespace] = {}
-        for namespace in dict.fromkeys(names):
-            self.by_name[namespace] = k8s.core.v1.Namespace(
-                namespace,
-                metadata=k8s.meta.v1.ObjectMetaArgs(name=namespace, labels=labels),
-                opts=child,
-            )
-        self.gateway = self.by_name[config.namespaces.gateway]
-        self.operator = self.by_name[config.operator_namespace]
-        self.users = [self.by_name[namespace] for namespace in config.namespaces.users]
         self.register_outputs({"names": list(self.by_name)})

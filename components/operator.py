@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import pulumi
 import pulumi_kubernetes as k8s
 from pulumi_kubernetes.helm import v4 as helm
 
-from components.chart_values import OPERATOR_RELEASE, operator_values
-from components.config import PlatformConfig
-from components.namespaces import PLATFORM_LABEL, Namespaces
-from components.rbac import (
-    USER_CLUSTER_ROLE,
-    USER_CLUSTER_ROLE_RULES,
-    USER_SERVICE_ACCOUNT,
-)
+from components.kubernetes import declare
+from config.types import ChartConfig
+from render.names import OPERATOR_RELEASE
+from render.rbac import user_cluster_role, user_cluster_role_binding, user_role_binding, user_service_account
 
 
 class DaskOperator(pulumi.ComponentResource):
@@ -27,14 +26,19 @@ class DaskOperator(pulumi.ComponentResource):
     def __init__(
         self,
         name: str,
-        config: PlatformConfig,
+        chart: ChartConfig,
+        namespace: str,
+        values: Mapping[str, Any],
+        user_namespaces: Mapping[str, pulumi.Resource],
+        cluster_wide_access: bool,
         provider: k8s.Provider,
-        namespaces: Namespaces,
+        depends_on: list[pulumi.Resource],
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
+        """``user_namespaces`` maps each user namespace's name to its Namespace resource; ``depends_on`` is what
+        the chart needs first (its release namespace)."""
         super().__init__("dask-platform:operator:DaskOperator", name, None, opts)
         child = pulumi.ResourceOptions(parent=self, provider=provider)
-        chart = config.operator.chart
         self.chart = helm.Chart(
             f"{name}-chart",
             helm.ChartArgs(
@@ -42,76 +46,28 @@ class DaskOperator(pulumi.ComponentResource):
                 chart="dask-kubernetes-operator",
                 version=chart.version,
                 repository_opts=helm.RepositoryOptsArgs(repo=chart.repository),
-                namespace=config.operator_namespace,
-                values=operator_values(config),
+                namespace=namespace,
+                values=dict(values),
                 skip_crds=False,
             ),
-            opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[namespaces.operator])),
+            opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=depends_on)),
         )
-        self.user_role = k8s.rbac.v1.ClusterRole(
-            f"{name}-user",
-            metadata=k8s.meta.v1.ObjectMetaArgs(name=USER_CLUSTER_ROLE, labels=PLATFORM_LABEL),
-            rules=[
-                k8s.rbac.v1.PolicyRuleArgs(
-                    api_groups=rule["apiGroups"], resources=rule["resources"], verbs=rule["verbs"]
-                )
-                for rule in USER_CLUSTER_ROLE_RULES
-            ],
-            opts=child,
-        )
-        self.service_accounts: list[k8s.core.v1.ServiceAccount] = []
-        self.bindings: list[pulumi.CustomResource] = []
-        for namespace in config.namespaces.users:
-            self.service_accounts.append(
-                k8s.core.v1.ServiceAccount(
-                    f"{name}-user-{namespace}",
-                    metadata=k8s.meta.v1.ObjectMetaArgs(
-                        name=USER_SERVICE_ACCOUNT,
-                        namespace=namespace,
-                        labels=PLATFORM_LABEL,
-                    ),
-                    opts=pulumi.ResourceOptions.merge(
-                        child,
-                        pulumi.ResourceOptions(depends_on=[namespaces.by_name[namespace]]),
-                    ),
-                )
+        self.user_role = declare(f"{name}-user", user_cluster_role(), child)
+        self.service_accounts = [
+            declare(
+                f"{name}-user-{each}",
+                user_service_account(each),
+                pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[resource])),
             )
-        subjects = [
-            k8s.rbac.v1.SubjectArgs(kind="ServiceAccount", name=USER_SERVICE_ACCOUNT, namespace=namespace)
-            for namespace in config.namespaces.users
+            for each, resource in user_namespaces.items()
         ]
-        role_ref = k8s.rbac.v1.RoleRefArgs(
-            api_group="rbac.authorization.k8s.io",
-            kind="ClusterRole",
-            name=USER_CLUSTER_ROLE,
-        )
         binding_opts = pulumi.ResourceOptions.merge(
-            child,
-            pulumi.ResourceOptions(depends_on=[self.user_role, *self.service_accounts]),
+            child, pulumi.ResourceOptions(depends_on=[self.user_role, *self.service_accounts])
         )
-        if config.operator.user_access == "cluster":
-            self.bindings.append(
-                k8s.rbac.v1.ClusterRoleBinding(
-                    f"{name}-user",
-                    metadata=k8s.meta.v1.ObjectMetaArgs(name=USER_CLUSTER_ROLE, labels=PLATFORM_LABEL),
-                    role_ref=role_ref,
-                    subjects=subjects,
-                    opts=binding_opts,
-                )
-            )
+        if cluster_wide_access:
+            self.bindings = [declare(f"{name}-user", user_cluster_role_binding(user_namespaces), binding_opts)]
         else:
-            for namespace, subject in zip(config.namespaces.users, subjects, strict=True):
-                self.bindings.append(
-                    k8s.rbac.v1.RoleBinding(
-                        f"{name}-user-{namespace}",
-                        metadata=k8s.meta.v1.ObjectMetaArgs(
-                            name=USER_CLUSTER_ROLE,
-                            namespace=namespace,
-                            labels=PLATFORM_LABEL,
-                        ),
-                        role_ref=role_ref,
-                        subjects=[subject],
-                        opts=binding_opts,
-                    )
-                )
-        self.register_outputs({"chartVersion": chart.version, "namespace": config.operator_namespace})
+            self.bindings = [
+                declare(f"{name}-user-{each}", user_role_binding(each), binding_opts) for each in user_namespaces
+            ]
+        self.register_outputs({"chartVersion": chart.version, "namespace": namespace})

@@ -1,19 +1,23 @@
-"""DaskPlatform: wires the parts of the platform together in dependency order."""
+"""DaskPlatform: renders the stack's objects and wires the components that declare them."""
 
 from __future__ import annotations
 
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.catalog import image_specs, with_catalog_images
 from components.clusters import DaskClusters
-from components.config import LoadedConfig
 from components.gateway import DaskGateway
 from components.images import ImageCatalog
 from components.namespaces import Namespaces
 from components.operator import DaskOperator
 from components.session import DaskSession
+from components.stack import LoadedStack
 from components.teams import Teams
+from render.catalog import image_specs, with_catalog_images
+from render.chart_values import gateway_values, operator_values
+from render.clusters import declared_cluster_manifests
+from render.names import PASSWORD_SECRET_NAME, gateway_address, traefik_service_name
+from render.session import session_deployment
 
 
 def port_forward_command(namespace: str, service: str, port: int) -> str:
@@ -26,13 +30,14 @@ class DaskPlatform(pulumi.ComponentResource):
     def __init__(
         self,
         name: str,
-        loaded: LoadedConfig,
+        loaded: LoadedStack,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("dask-platform:index:DaskPlatform", name, None, opts)
         specs = image_specs(loaded.platform.images, loaded.platform.gateway)
         # From here on, the gateway's default image and the images users may pick are the catalog's.
         config = with_catalog_images(loaded.platform, specs)
+        secrets = loaded.secrets
         self.provider = k8s.Provider(
             f"{name}-k8s",
             context=config.kubernetes.context,
@@ -40,52 +45,84 @@ class DaskPlatform(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
         child = pulumi.ResourceOptions(parent=self)
-        self.images = ImageCatalog(f"{name}-images", config, specs, loaded.secrets, opts=child)
-        self.namespaces = Namespaces(f"{name}-namespaces", config, self.provider, opts=child)
-        self.operator = DaskOperator(f"{name}-operator", config, self.provider, self.namespaces, opts=child)
+        self.images = ImageCatalog(
+            f"{name}-images", config.images, config.images.pushes(config.is_prod), specs, secrets, opts=child
+        )
+        namespaces = config.namespaces
+        self.namespaces = Namespaces(
+            f"{name}-namespaces",
+            [namespaces.gateway, config.operator_namespace, *namespaces.users],
+            namespaces.pod_security,
+            config.protect_namespaces,
+            self.provider,
+            opts=child,
+        )
+        by_name = self.namespaces.by_name
+        user_namespaces: list[pulumi.Resource] = [by_name[each] for each in namespaces.users]
+        self.operator = DaskOperator(
+            f"{name}-operator",
+            config.operator.chart,
+            config.operator_namespace,
+            operator_values(config),
+            {each: by_name[each] for each in namespaces.users},
+            cluster_wide_access=config.operator.user_access == "cluster",
+            provider=self.provider,
+            depends_on=[by_name[config.operator_namespace]],
+            opts=child,
+        )
         self.teams: Teams | None = None
         if config.teams:
-            self.teams = Teams(f"{name}-teams", config, self.provider, user_role=self.operator.user_role, opts=child)
+            self.teams = Teams(
+                f"{name}-teams",
+                config.teams,
+                namespaces.pod_security,
+                config.protect_namespaces,
+                self.operator.user_role,
+                self.provider,
+                opts=child,
+            )
         self.clusters: DaskClusters | None = None
-        if any(cluster.enabled for cluster in config.clusters):
+        manifests = declared_cluster_manifests(config)
+        if manifests:
             # The operator's chart installs the CRDs; the namespaces and quotas must exist before clusters land.
             cluster_dependencies: list[pulumi.Resource] = [self.operator, self.namespaces, self.images]
             if self.teams is not None:
                 cluster_dependencies.append(self.teams)
             self.clusters = DaskClusters(
-                f"{name}-clusters", config, self.provider, depends_on=cluster_dependencies, opts=child
+                f"{name}-clusters", manifests, self.provider, depends_on=cluster_dependencies, opts=child
             )
+        password = secrets.gateway_password if config.gateway.auth.type == "simple" else None
         self.gateway = DaskGateway(
             f"{name}-gateway",
-            config,
+            config.gateway.chart,
+            by_name[namespaces.gateway],
+            namespaces.gateway,
+            gateway_values(config, password_secret_name=PASSWORD_SECRET_NAME if password is not None else None),
+            password,
             self.provider,
-            self.namespaces,
-            password=loaded.secrets.gateway_password,
+            depends_on=user_namespaces,
             opts=child,
         )
+        address = gateway_address(namespaces.gateway, config.gateway.service.port)
         self.session: DaskSession | None = None
         if config.session_enabled:
             self.session = DaskSession(
                 f"{name}-session",
-                config,
+                session_deployment(config, with_password=password is not None),
+                password,
                 self.provider,
-                gateway_address=self.gateway.address,
-                image=config.session_image,
                 depends_on=[self.gateway, self.operator, self.images],
-                password=(loaded.secrets.gateway_password if config.gateway.auth.type == "simple" else None),
                 opts=child,
             )
         self.exports: dict[str, object] = {
-            "gatewayAddress": self.gateway.address,
+            "gatewayAddress": address,
             "portForwardCommand": port_forward_command(
-                config.namespaces.gateway,
-                self.gateway.service_name,
-                config.gateway.service.port,
+                namespaces.gateway, traefik_service_name(), config.gateway.service.port
             ),
             "namespaces": {
-                "gateway": config.namespaces.gateway,
+                "gateway": namespaces.gateway,
                 "operator": config.operator_namespace,
-                "users": list(config.namespaces.users),
+                "users": list(namespaces.users),
                 "teams": [team.name for team in config.teams],
             },
             "chartVersions": {

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.cluster_manifests import team_limit_range, team_quota
-from components.config import PlatformConfig
-from components.namespaces import PLATFORM_LABEL, pod_security_labels
-from components.rbac import USER_CLUSTER_ROLE, USER_SERVICE_ACCOUNT
+from components.kubernetes import declare
+from config.teams import TeamConfig
+from render.namespaces import namespace
+from render.rbac import user_role_binding, user_service_account
+from render.teams import team_limit_range, team_quota
 
 
 class Teams(pulumi.ComponentResource):
@@ -18,58 +21,37 @@ class Teams(pulumi.ComponentResource):
     def __init__(
         self,
         name: str,
-        config: PlatformConfig,
-        provider: k8s.Provider,
+        teams: Sequence[TeamConfig],
+        pod_security: str,
+        protect: bool,
         user_role: pulumi.Resource,
+        provider: k8s.Provider,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("dask-platform:teams:Teams", name, None, opts)
         child = pulumi.ResourceOptions(parent=self, provider=provider)
-        labels = {**PLATFORM_LABEL, **pod_security_labels(config.namespaces.pod_security)}
-        self.namespaces: dict[str, k8s.core.v1.Namespace] = {}
-        self.quotas: list[k8s.core.v1.ResourceQuota] = []
-        for team in config.teams:
-            namespace = k8s.core.v1.Namespace(
-                f"{name}-{team.name}",
-                metadata=k8s.meta.v1.ObjectMetaArgs(name=team.name, labels=labels),
-                opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(protect=config.protect_namespaces)),
+        self.namespaces: dict[str, pulumi.CustomResource] = {}
+        self.quotas: dict[str, list[pulumi.CustomResource]] = {}
+        """A team's ResourceQuota and LimitRange: what must hold before pods start in its namespace."""
+        for team in teams:
+            prefix = f"{name}-{team.name}"
+            team_namespace = declare(
+                prefix,
+                namespace(team.name, pod_security),
+                pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(protect=protect)),
             )
-            self.namespaces[team.name] = namespace
-            in_namespace = pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[namespace]))
-            service_account = k8s.core.v1.ServiceAccount(
-                f"{name}-{team.name}-user",
-                metadata=k8s.meta.v1.ObjectMetaArgs(
-                    name=USER_SERVICE_ACCOUNT, namespace=team.name, labels=PLATFORM_LABEL
-                ),
-                opts=in_namespace,
-            )
-            k8s.rbac.v1.RoleBinding(
-                f"{name}-{team.name}-user",
-                metadata=k8s.meta.v1.ObjectMetaArgs(name=USER_CLUSTER_ROLE, namespace=team.name, labels=PLATFORM_LABEL),
-                role_ref=k8s.rbac.v1.RoleRefArgs(
-                    api_group="rbac.authorization.k8s.io", kind="ClusterRole", name=USER_CLUSTER_ROLE
-                ),
-                subjects=[
-                    k8s.rbac.v1.SubjectArgs(kind="ServiceAccount", name=USER_SERVICE_ACCOUNT, namespace=team.name)
-                ],
-                opts=pulumi.ResourceOptions.merge(
-                    in_namespace, pulumi.ResourceOptions(depends_on=[namespace, service_account, user_role])
+            self.namespaces[team.name] = team_namespace
+            in_namespace = pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[team_namespace]))
+            service_account = declare(f"{prefix}-user", user_service_account(team.name), in_namespace)
+            declare(
+                f"{prefix}-user",
+                user_role_binding(team.name),
+                pulumi.ResourceOptions.merge(
+                    child, pulumi.ResourceOptions(depends_on=[team_namespace, service_account, user_role])
                 ),
             )
-            quota = team_quota(team)
-            self.quotas.append(
-                k8s.core.v1.ResourceQuota(
-                    f"{name}-{team.name}-quota",
-                    metadata=quota["metadata"],
-                    spec=quota["spec"],
-                    opts=in_namespace,
-                )
-            )
-            limit_range = team_limit_range(team)
-            k8s.core.v1.LimitRange(
-                f"{name}-{team.name}-defaults",
-                metadata=limit_range["metadata"],
-                spec=limit_range["spec"],
-                opts=in_namespace,
-            )
+            self.quotas[team.name] = [
+                declare(f"{prefix}-quota", team_quota(team), in_namespace),
+                declare(f"{prefix}-defaults", team_limit_range(team), in_namespace),
+            ]
         self.register_outputs({"names": list(self.namespaces)})

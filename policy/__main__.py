@@ -3,18 +3,18 @@
 import sys
 from pathlib import Path
 
-# The CLI starts the pack from policy/; the rules reuse the program's config model from the project root.
+# The CLI starts the pack in policy/; the rules read the stack through the program's own config layer, which
+# lives in the project root.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from pulumi_policy import EnforcementLevel, PolicyPack
 
-from components.config import ConfigError
+from config.stack import ConfigError
 from policy.pack import PACK_NAME, build_policies, stack_context
-from tools.plan import PlanError
 
 try:
     context = stack_context()
-except (ConfigError, PlanError) as error:
+except ConfigError as error:
     # The program stops with the same message; the pack adds no traceback to it.
     sys.exit(f"{PACK_NAME} policy pack: {error}")
 

@@ -10,7 +10,6 @@ only matter for production are advisory (``Rule.dev_enforcement``).
 
 from __future__ import annotations
 
-import contextvars
 import dataclasses
 import os
 from collections.abc import Callable, Mapping, Sequence
@@ -30,9 +29,12 @@ from pulumi_policy import (
 )
 from pulumi_policy.proxy import UnknownValueError
 
-from components.config import PROJECT, SECRET_KEYS, PlatformConfig, parse_platform_config, read_pulumi_config_source
+from config.platform import PlatformConfig
+from config.stack import PROJECT, PROJECT_DIR, SECRET_KEYS, read_stack
 from policy.rules import RULES, PolicyContext, Resource, Rule, context_from_config
-from tools.plan import PROJECT_DIR, StackConfig, read_stack_config
+
+StackConfig = tuple[dict[str, str], list[str]]
+"""Config as the CLI passes it (JSON text per full key) and the keys that are secret: a variant in tests."""
 
 PACK_NAME = "dask-platform"
 
@@ -48,20 +50,15 @@ _PACK_CONFIG: dict[str, tuple[str, str]] = {
 
 
 def _read_stack_config(stack: str | None, project_dir: Path, config: StackConfig | None) -> PlatformConfig:
-    handed_over = any(key.startswith(f"{PROJECT}:") for key in runtime_config.get_config_env())
-    if config is None and not handed_over and stack is not None:
-        config = read_stack_config(project_dir / f"Pulumi.{stack}.yaml")
-    if config is not None:
-        runtime_config.set_all_config(*config)
-    source = read_pulumi_config_source()
-    if not source.values and stack is None:
-        # Not run for a stack (e.g. `pulumi policy publish`): the strict defaults.
-        return PlatformConfig()
+    values, secret_keys = config or (runtime_config.get_config_env(), runtime_config.get_config_secret_keys_env())
+    if not any(key.startswith(f"{PROJECT}:") for key in values):
+        if stack is None:
+            # Not run for a stack (e.g. `pulumi policy publish`): the strict defaults.
+            return PlatformConfig()
+        return read_stack(project_dir / f"Pulumi.{stack}.yaml")
     # The pack needs no secret's value, and the CLI need not say which keys it decrypted.
-    secret_keys = source.secret_keys | {key for key in SECRET_KEYS if key in source.values}
-    return parse_platform_config(
-        dataclasses.replace(source, stack_file=f"Pulumi.{stack or '<stack>'}.yaml", secret_keys=frozenset(secret_keys))
-    )
+    secret_keys = [*secret_keys, *(f"{PROJECT}:{key}" for key in SECRET_KEYS)]
+    return read_stack(project_dir / f"Pulumi.{stack or '<stack>'}.yaml", values=values, secret_keys=secret_keys)
 
 
 def stack_platform_config(
@@ -69,12 +66,11 @@ def stack_platform_config(
 ) -> PlatformConfig:
     """The typed config of the stack being previewed; raises ConfigError exactly as the program would.
 
-    ``config`` replaces what the CLI or the stack file says, like ``tools.plan.plan``'s argument.
+    ``config`` replaces what the CLI or the stack file says, like the offline plan's argument.
     """
     if stack is None and os.environ.get("PULUMI_STACK"):
         stack = os.environ["PULUMI_STACK"].rsplit("/", 1)[-1]
-    # Pulumi's config lives in context variables: read it in a copy so nothing leaks into the caller.
-    return contextvars.copy_context().run(_read_stack_config, stack, project_dir, config)
+    return _read_stack_config(stack, project_dir, config)
 
 
 def _with_pack_config(rule: Rule, context: PolicyContext, config: Mapping[str, Any]) -> PolicyContext:

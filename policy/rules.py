@@ -14,7 +14,6 @@ and check the values we pass instead; rules about what runs (images, exposure, s
 
 from __future__ import annotations
 
-import ast
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -22,10 +21,11 @@ from typing import Any, Literal
 
 from pydantic import TypeAdapter, ValidationError
 
-from components.config import PlatformConfig
-from components.config_base import DASK_HELM_REPOSITORY, ExactVersion
-from components.gateway_options import PASSWORD_ENV
-from components.quantities import kubernetes_quantity
+from config.platform import PlatformConfig
+from config.quantities import kubernetes_quantity
+from config.types import DASK_HELM_REPOSITORY, ExactVersion
+from render.gateway_options import gateway_data_of_env
+from render.names import PASSWORD_ENV
 
 Environment = Literal["dev", "prod"]
 Enforcement = Literal["mandatory", "advisory"]
@@ -50,21 +50,20 @@ DEFAULT_IMAGE_PREFIXES: tuple[str, ...] = ("ghcr.io/dask", "docker.io/traefik")
 POD_SECURITY_ENFORCE = "pod-security.kubernetes.io/enforce"
 POD_SECURITY_LEVELS = ("privileged", "baseline", "restricted")
 
-# Every container a chart runs gets requests and limits from the values we pass (components/chart_values.py).
+# Every container a chart runs gets requests and limits from the values we pass (render/chart_values.py).
 CHART_RESOURCE_PATHS: dict[str, tuple[str, ...]] = {
     "dask-gateway": ("gateway.resources", "controller.resources", "traefik.resources"),
     "dask-kubernetes-operator": ("resources",),
 }
 
-# Gateway settings that bound what one user's clusters may take: the stack key that sets each, and what is
-# lost without it.
+# Gateway settings that bound what one user's clusters may take, by their name in the gateway's option data: the
+# stack key that sets each, and what is lost without it.
 GATEWAY_LIMITS: dict[str, tuple[str, str]] = {
-    "cluster_max_cores": ("gateway.clusterMaxCores", "one cluster may take every core"),
-    "cluster_max_memory": ("gateway.clusterMaxMemory", "one cluster may take all memory"),
-    "cluster_max_workers": ("gateway.clusterMaxWorkers", "one cluster may start any number of workers"),
-    "idle_timeout": ("gateway.idleTimeoutSeconds", "idle clusters keep their resources forever"),
+    "clusterMaxCores": ("gateway.clusterMaxCores", "one cluster may take every core"),
+    "clusterMaxMemory": ("gateway.clusterMaxMemory", "one cluster may take all memory"),
+    "clusterMaxWorkers": ("gateway.clusterMaxWorkers", "one cluster may start any number of workers"),
+    "idleTimeout": ("gateway.idleTimeoutSeconds", "idle clusters keep their resources forever"),
 }
-_CLUSTER_CONFIG_CLASSES = ("ClusterConfig", "KubeClusterConfig")
 
 _EXACT_VERSION: TypeAdapter[str] = TypeAdapter(ExactVersion)
 
@@ -445,18 +444,7 @@ def check_no_plaintext_secrets(resource: Resource, context: PolicyContext) -> It
         places += [f"binaryData.{key}" for key in resource.inputs.get("binaryData") or {} if is_secret_name(key)]
         hint = "move them into a Kubernetes Secret and mount or reference that instead"
     elif resource.type in (HELM_CHART, HELM_RELEASE):
-        # The gateway's generated Python is checked as code: its snippet names may say "password" harmlessly.
-        places = [
-            where
-            for where in _secret_literals(resource.chart_values, "values")
-            if not where.startswith("values.gateway.extraConfig")
-        ]
-        if _is_gateway_chart(resource) and isinstance(config := _gateway_config(resource), dict):
-            places += [
-                f"values.gateway.extraConfig (c.{name} = '...')"
-                for name, node in config.items()
-                if is_secret_name(name.rsplit(".", 1)[-1]) and isinstance(node, ast.Constant) and node.value
-            ]
+        places = list(_secret_literals(resource.chart_values, "values"))
         hint = (
             "chart values end up in plain text in the release: put the secret in a Kubernetes Secret and reference "
             "it (env valueFrom.secretKeyRef, or the chart's existing-Secret option); the gateway password is set "
@@ -473,29 +461,9 @@ def check_no_plaintext_secrets(resource: Resource, context: PolicyContext) -> It
         yield f"secret material in plain text at {', '.join(places)}: {hint}"
 
 
-def _gateway_config(resource: Resource) -> dict[str, ast.expr] | str:
-    """``{"ClusterConfig.idle_timeout": <value node>, ...}`` assigned on ``c`` in the gateway's extraConfig text,
-    or the reason the text cannot be read."""
-    assigned: dict[str, ast.expr] = {}
-    extra = _get(resource.chart_values, "gateway.extraConfig")
-    texts = extra.values() if isinstance(extra, Mapping) else [extra] if isinstance(extra, str) else []
-    for text in texts:
-        try:
-            tree = ast.parse(str(text))
-        except SyntaxError as error:
-            return f"gateway.extraConfig is not valid Python ({error.msg}, line {error.lineno})"
-        for node in ast.walk(tree):
-            if not isinstance(node, ast.Assign):
-                continue
-            for target in node.targets:
-                if (
-                    isinstance(target, ast.Attribute)
-                    and isinstance(target.value, ast.Attribute)
-                    and isinstance(target.value.value, ast.Name)
-                    and target.value.value.id == "c"
-                ):
-                    assigned[f"{target.value.attr}.{target.attr}"] = node.value
-    return assigned
+def _gateway_data(resource: Resource) -> Mapping[str, Any] | None:
+    """The gateway's option data (``render/gateway_options.py``) from the chart values' ``gateway.env``."""
+    return gateway_data_of_env(_get(resource.chart_values, "gateway.env"))
 
 
 def _is_gateway_chart(resource: Resource) -> bool:
@@ -516,8 +484,8 @@ def check_gateway_auth(resource: Resource, context: PolicyContext) -> Iterator[s
     values = resource.chart_values
     if (_get(values, "gateway.auth.type") or "simple") != "simple":
         return
-    config = _gateway_config(resource)
-    reads_password = isinstance(config, dict) and "SimpleAuthenticator.password" in config
+    data = _gateway_data(resource) or {}
+    reads_password = data.get("passwordEnv") == PASSWORD_ENV and data.get("passwordRequired") is True
     if not (reads_password and _wires_password_from_secret(values)):
         yield (
             "the gateway uses the simple authenticator without a password from a Secret, so anyone who reaches it "
@@ -549,24 +517,17 @@ def check_load_balancer(resource: Resource, context: PolicyContext) -> Iterator[
 def check_gateway_limits(resource: Resource, context: PolicyContext) -> Iterator[str]:
     if not _is_gateway_chart(resource):
         return
-    config = _gateway_config(resource)
-    if isinstance(config, str):
-        yield config
+    data = _gateway_data(resource)
+    if data is None:
+        yield "the gateway chart's values carry no dask-platform option data (gateway.env DASK_PLATFORM_GATEWAY)"
         return
+    limits = data.get("limits")
+    if not isinstance(limits, Mapping):
+        limits = {}
     for setting, (stack_key, risk) in GATEWAY_LIMITS.items():
-        node = next(
-            (config[f"{cls}.{setting}"] for cls in _CLUSTER_CONFIG_CLASSES if f"{cls}.{setting}" in config), None
-        )
-        if node is None:
-            yield f"the gateway config does not set c.ClusterConfig.{setting}, so {risk}: set {stack_key}"
-            continue
-        try:
-            value = ast.literal_eval(node)
-        except ValueError:
-            yield f"c.ClusterConfig.{setting} is not a literal number: set {stack_key} in the stack file"
-            continue
+        value = limits.get(setting)
         if not isinstance(value, int | float) or isinstance(value, bool) or value <= 0:
-            yield (f"c.ClusterConfig.{setting} is {value!r}, so {risk}: set {stack_key} to a positive number")
+            yield f"the gateway's {setting} is {value!r}, so {risk}: set {stack_key} to a positive number"
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -594,7 +555,7 @@ def check_namespace_labels(resource: Resource, context: PolicyContext) -> Iterat
 # Image version consistency
 #
 # Clients, schedulers and workers only talk to each other when dask, distributed and dask-gateway match. The
-# image catalog (components/catalog.py) passes the versions to every build as build arguments; lock contents are
+# image catalog (render/catalog.py) passes the versions to every build as build arguments; lock contents are
 # checked against them by catalog.check_catalog. Here what the stack builds is checked: every image carries the
 # gateway chart's dask-gateway version, and an image built FROM another carries its base's Dask version.
 

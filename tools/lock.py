@@ -6,7 +6,7 @@
 
 The images sections of all stack files (``Pulumi.*.yaml``) say which locks exist, so every stack's profiles
 get theirs. uv (pinned in requirements-dev.txt) resolves each lock for its Python version and
-``catalog.LOCK_PLATFORM``, wheels only, every transitive dependency pinned with hashes. A lock that builds on
+``render.catalog.LOCK_PLATFORM``, wheels only, every transitive dependency pinned with hashes. A lock that builds on
 another (a processor on its base) is constrained by it, so both pin the same versions. Packages from a
 private index: export ``UV_EXTRA_INDEX_URL`` (credentials included) while locking; uv does not write index
 URLs into the locks, and image builds get the index as a build secret.
@@ -15,38 +15,23 @@ URLs into the locks, and image builds get the index as a build secret.
 from __future__ import annotations
 
 import argparse
-import json
 import subprocess
 import sys
 from pathlib import Path
 
-from components.catalog import LOCK_HEADER, LOCK_PLATFORM, LockSpec, check_catalog, lock_input_digest, lock_specs
-from components.config import ConfigSource, PlatformConfig, parse_platform_config
-from tools.plan import PROJECT_DIR, read_stack_config
+from config.platform import PlatformConfig
+from config.stack import PROJECT_DIR, read_stack
+from render.catalog import LOCK_HEADER, LOCK_PLATFORM, LockSpec, check_catalog, lock_input_digest, lock_specs
 
 UV = Path(sys.executable).parent / "uv"
 
 
 def stack_configs(project_dir: Path = PROJECT_DIR) -> dict[str, PlatformConfig]:
     """Every stack's validated config, by stack name."""
-    configs = {}
-    for stack_file in sorted(project_dir.glob("Pulumi.*.yaml")):
-        values, secret_keys = read_stack_config(stack_file)
-        prefix = "dask-platform:"
-        source = ConfigSource(
-            stack_file=stack_file.name,
-            values={key.removeprefix(prefix): _decode(value) for key, value in values.items()},
-            secret_keys=frozenset(key.removeprefix(prefix) for key in secret_keys),
-        )
-        configs[stack_file.name.removeprefix("Pulumi.").removesuffix(".yaml")] = parse_platform_config(source)
-    return configs
-
-
-def _decode(text: str) -> object:
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError:
-        return text
+    return {
+        stack_file.name.removeprefix("Pulumi.").removesuffix(".yaml"): read_stack(stack_file)
+        for stack_file in sorted(project_dir.glob("Pulumi.*.yaml"))
+    }
 
 
 def all_lock_specs(configs: dict[str, PlatformConfig]) -> list[LockSpec]:

@@ -23,39 +23,18 @@ from pathlib import Path
 from typing import Any
 
 import pulumi
-import yaml
 from pulumi.runtime import mocks, rpc
 from pulumi.runtime.config import set_all_config
 from pulumi.runtime.stack import wait_for_rpcs
 
-from components.config import PROJECT, ConfigError
+from config.stack import PROJECT, PROJECT_DIR, SECRET_PLACEHOLDER, ConfigError, cli_config
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
-SECRET = "[secret]"
+SECRET = SECRET_PLACEHOLDER
 UNKNOWN = "[unknown]"
 
 
 class PlanError(Exception):
     """The stack cannot be planned: a missing stack file or a config the program rejects."""
-
-
-def read_stack_config(stack_file: Path) -> tuple[dict[str, str], list[str]]:
-    """Stack file values the way the Pulumi CLI hands them to a program: JSON text, secrets marked."""
-    if not stack_file.is_file():
-        raise PlanError(f"{stack_file.name}: no such stack file in {stack_file.parent}")
-    document = yaml.safe_load(stack_file.read_text()) or {}
-    values: dict[str, str] = {}
-    secret_keys: list[str] = []
-    for key, value in (document.get("config") or {}).items():
-        full_key = key if ":" in key else f"{PROJECT}:{key}"
-        if isinstance(value, dict) and set(value) == {"secure"}:
-            values[full_key] = SECRET
-            secret_keys.append(full_key)
-        elif isinstance(value, str):
-            values[full_key] = value
-        else:
-            values[full_key] = json.dumps(value)
-    return values, secret_keys
 
 
 def _redact(value: Any) -> Any:
@@ -128,7 +107,10 @@ async def _resolve_outputs(outputs: dict[str, Any]) -> dict[str, Any]:
 
 
 def _run_program(stack: str, project_dir: Path, config: StackConfig | None) -> Plan:
-    values, secret_keys = config or read_stack_config(project_dir / f"Pulumi.{stack}.yaml")
+    try:
+        values, secret_keys = config or cli_config(project_dir / f"Pulumi.{stack}.yaml")
+    except ConfigError as error:
+        raise PlanError(str(error)) from None
     set_all_config(values, secret_keys)
     # The mocks' root stack resource binds its futures to the current loop: make ours current first.
     loop = asyncio.new_event_loop()
@@ -155,7 +137,7 @@ def _run_program(stack: str, project_dir: Path, config: StackConfig | None) -> P
 def plan(stack: str, project_dir: Path = PROJECT_DIR, config: StackConfig | None = None) -> list[dict[str, Any]]:
     """Every resource the program registers for ``stack``; runs in its own context so plans don't mix.
 
-    ``config`` replaces the stack file's values, e.g. a variant made from ``read_stack_config`` in a test.
+    ``config`` replaces the stack file's values, e.g. a variant made from ``config.stack.cli_config`` in a test.
     """
     return plan_stack(stack, project_dir, config).resources
 

@@ -19,11 +19,9 @@ import jsonschema
 import pytest
 import yaml
 
-from components.cluster_manifests import declared_cluster_manifests
-from components.config import DASK_OPERATOR_VERSION
-from tests.stacks.conftest import one, stack_plan
-from tests.stacks.test_clusters import prod_with_rapids_enabled
-from tests.unit.test_cluster_manifests import resolved
+from config.types import DASK_OPERATOR_VERSION
+from render.clusters import declared_cluster_manifests
+from tests.helpers import one, prod_with_rapids_enabled, resolved, stack_plan
 
 CHART = importlib.resources.files("dask_kubernetes") / "operator" / "deployment" / "helm" / "dask-kubernetes-operator"
 DASK_GROUP = "kubernetes.dask.org"

@@ -9,11 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from components.catalog import PIP_INDEX_SECRET, REPO_ROOT, image_specs
-from components.config import PlatformConfig
-from components.images_config import ImagesConfig
+from config.images import ImagesConfig
+from config.platform import PlatformConfig
+from config.stack import PROJECT_DIR
+from render.catalog import PIP_INDEX_SECRET, image_specs
 
-DOCKERFILES = sorted(REPO_ROOT.glob("images/*/Dockerfile"))
+DOCKERFILES = sorted(PROJECT_DIR.glob("images/*/Dockerfile"))
 HADOLINT = Path(sys.executable).parent / "hadolint"
 
 
@@ -26,7 +27,7 @@ def instructions(dockerfile: Path) -> list[str]:
 def test_the_catalog_builds_from_exactly_these_dockerfiles() -> None:
     everything = ImagesConfig(targets=["k8s", "local"])
     used = {spec.dockerfile for spec in image_specs(everything, PlatformConfig().gateway)}
-    assert used == {path.relative_to(REPO_ROOT).as_posix() for path in DOCKERFILES}
+    assert used == {path.relative_to(PROJECT_DIR).as_posix() for path in DOCKERFILES}
 
 
 @pytest.mark.parametrize("dockerfile", DOCKERFILES, ids=lambda path: path.parent.name)

@@ -1,9 +1,9 @@
 """The generated gateway configuration, run by a real dask-gateway-server and used through a real client.
 
 The server runs as a subprocess started with ``python -m dask_gateway_server -f <file>`` on loopback ports,
-with the local backend (clusters are processes of the current user) and the text from
-``components.gateway_options`` appended verbatim, as the Helm chart appends ``gateway.extraConfig``.
-The Kubernetes variant of the same text is checked through the Kubernetes backend's own option processing,
+with the local backend (clusters are processes of the current user) and ``shipped/gateway_config.py`` appended
+verbatim, as the Helm chart appends ``gateway.extraConfig``, reading the stack's data from its environment.
+The Kubernetes variant of the same data is checked through the Kubernetes backend's own option processing,
 which is what the gateway pod runs for every new cluster.
 """
 
@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import os
 import re
-import socket
 import subprocess
 import sys
 import threading
@@ -27,14 +26,15 @@ import dask.bag
 import pytest
 from dask_gateway import BasicAuth, Gateway
 from dask_gateway.options import Float, Options, String
-from dask_gateway_server.backends.base import PublicException
-from dask_gateway_server.backends.kubernetes import KubeBackend, KubeClusterConfig
-from dask_gateway_server.models import User
-from traitlets.config.loader import PyFileConfigLoader
 
-from components.config import PROJECT, ConfigSource, GatewayConfig, _decode, parse_platform_config
-from components.gateway_options import PASSWORD_ENV, cluster_options_config, password_from_environment_config
-from tools.plan import PROJECT_DIR, read_stack_config
+from config.gateway import GatewayConfig
+from config.stack import PROJECT_DIR, read_stack
+from render.gateway_options import gateway_config_source, gateway_data_text, gateway_options_data
+from render.names import PASSWORD_ENV
+from shipped.gateway_config import DATA_ENV
+from tests.helpers import free_ports
+
+pytestmark = pytest.mark.slow
 
 GIB = 2**30
 STARTUP_TIMEOUT = 60
@@ -42,36 +42,11 @@ SHUTDOWN_TIMEOUT = 60
 WORKER_TIMEOUT = 60
 SCENARIO_TIMEOUT = 120
 GATEWAY_PASSWORD = "correct horse battery staple"
-EXTRA_IMAGE = "registry.example.org/team/dask:2026.3.0"
 
 T = TypeVar("T")
 
 
-def stack_gateway_config(stack: str) -> GatewayConfig:
-    """The stack file's gateway section, read and validated as the program reads it."""
-    stack_file = PROJECT_DIR / f"Pulumi.{stack}.yaml"
-    values, secret_keys = read_stack_config(stack_file)
-    prefix = f"{PROJECT}:"
-    source = ConfigSource(
-        stack_file=stack_file.name,
-        values={key.removeprefix(prefix): _decode(value) for key, value in values.items()},
-        secret_keys=frozenset(key.removeprefix(prefix) for key in secret_keys),
-    )
-    return parse_platform_config(source).gateway
-
-
-DEV_GATEWAY = stack_gateway_config("dev")
-
-
-def _free_ports(count: int) -> list[int]:
-    sockets = [socket.socket() for _ in range(count)]
-    try:
-        for sock in sockets:
-            sock.bind(("127.0.0.1", 0))
-        return [sock.getsockname()[1] for sock in sockets]
-    finally:
-        for sock in sockets:
-            sock.close()
+DEV_GATEWAY = read_stack(PROJECT_DIR / "Pulumi.dev.yaml").gateway
 
 
 def _harness_config(api_port: int, http_port: int, tcp_port: int, clusters_dir: Path) -> str:
@@ -82,7 +57,6 @@ c.Proxy.address = "127.0.0.1:{http_port}"
 c.Proxy.tcp_address = "127.0.0.1:{tcp_port}"
 # The proxy reports at info level when it has loaded its routes: that line tells the test the server is ready.
 c.Proxy.log_level = "info"
-c.DaskGateway.backend_class = "dask_gateway_server.backends.local.UnsafeLocalBackend"
 c.DaskGateway.authenticator_class = "dask_gateway_server.auth.SimpleAuthenticator"
 c.LocalBackend.clusters_directory = {str(clusters_dir)!r}
 """
@@ -141,15 +115,26 @@ def run(scenario: Coroutine[Any, Any, T]) -> T:
     return asyncio.run(asyncio.wait_for(scenario, SCENARIO_TIMEOUT))
 
 
+def local_data(gateway: GatewayConfig, password_required: bool = False) -> dict[str, Any]:
+    """The stack's gateway data for the local backend, as the ``local`` image gets it."""
+    return gateway_options_data(
+        gateway,
+        default_image=gateway.image.reference,
+        backend="local",
+        password_env=PASSWORD_ENV,
+        password_required=password_required,
+    )
+
+
 @contextmanager
-def running_gateway(
-    workdir: Path, generated_config: str, env: dict[str, str] | None = None
-) -> Iterator[RunningGateway]:
-    """A dask-gateway-server with ``generated_config`` appended to the harness settings, stopped on exit."""
-    api_port, http_port, tcp_port = _free_ports(3)
+def running_gateway(workdir: Path, data: dict[str, Any], env: dict[str, str] | None = None) -> Iterator[RunningGateway]:
+    """A dask-gateway-server running the shipped configuration with ``data``, on loopback, stopped on exit."""
+    api_port, http_port, tcp_port = free_ports(3)
     clusters_dir = workdir / "clusters"
     clusters_dir.mkdir()
-    config_text = _harness_config(api_port, http_port, tcp_port, clusters_dir) + "\n" + generated_config
+    # The local image's proxy listens on every interface of its container; here only on loopback.
+    data = {**data, "proxyAddress": f"127.0.0.1:{http_port}"}
+    config_text = _harness_config(api_port, http_port, tcp_port, clusters_dir) + "\n" + gateway_config_source()
     config_file = workdir / "dask_gateway_config.py"
     config_file.write_text(config_text)
     process = subprocess.Popen(
@@ -159,6 +144,7 @@ def running_gateway(
         env={
             **os.environ,
             "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', os.defpath)}",
+            DATA_ENV: gateway_data_text(data),
             **(env or {}),
         },
         stdin=subprocess.DEVNULL,
@@ -193,21 +179,17 @@ def running_gateway(
 @pytest.fixture(scope="module")
 def dev_gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningGateway]:
     """The dev stack's cluster options, on a gateway without password (dev has no gatewayPassword)."""
-    generated = cluster_options_config(DEV_GATEWAY, default_image=DEV_GATEWAY.image.reference, backend="local")
-    with running_gateway(tmp_path_factory.mktemp("dev-gateway"), generated) as gateway:
+    with running_gateway(tmp_path_factory.mktemp("dev-gateway"), local_data(DEV_GATEWAY)) as gateway:
         yield gateway
 
 
 @pytest.fixture(scope="module")
 def password_gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningGateway]:
     """The dev stack's cluster options plus the password read from the environment, as in the gateway pod."""
-    generated = (
-        cluster_options_config(DEV_GATEWAY, default_image=DEV_GATEWAY.image.reference, backend="local")
-        + "\n"
-        + password_from_environment_config()
-    )
     with running_gateway(
-        tmp_path_factory.mktemp("password-gateway"), generated, env={PASSWORD_ENV: GATEWAY_PASSWORD}
+        tmp_path_factory.mktemp("password-gateway"),
+        local_data(DEV_GATEWAY, password_required=True),
+        env={PASSWORD_ENV: GATEWAY_PASSWORD},
     ) as gateway:
         yield gateway
 
@@ -341,58 +323,3 @@ def test_the_password_from_the_environment_guards_the_gateway(password_gateway: 
         run(_list_clusters(password_gateway, password="not the password"))
     assert refused.value.status == 401
     assert run(_list_clusters(password_gateway, password=GATEWAY_PASSWORD)) == []
-
-
-def kubernetes_backend(gateway: GatewayConfig, tmp_path: Path) -> KubeBackend:
-    """The Kubernetes backend configured from the text the Helm release gets, loaded as the server loads it."""
-    config_file = tmp_path / "dask_gateway_config.py"
-    config_file.write_text(cluster_options_config(gateway, default_image=gateway.image.reference))
-    return KubeBackend(config=PyFileConfigLoader(config_file.name, path=str(tmp_path)).load_config())
-
-
-def cluster_config_for(backend: KubeBackend, request: dict[str, Any]) -> KubeClusterConfig:
-    """What the gateway pod hands the controller for a new cluster: options parsed, handled, and validated."""
-    _, cluster_config = asyncio.run(backend.process_cluster_options(User("alice"), request))
-    return cluster_config
-
-
-def test_on_kubernetes_a_request_above_the_limit_raises_the_limit(tmp_path: Path) -> None:
-    backend = kubernetes_backend(DEV_GATEWAY, tmp_path)
-    cluster = cluster_config_for(backend, {"worker_cores": 2, "worker_cores_limit": 1, "worker_memory": "3 G"})
-    assert (cluster.worker_cores, cluster.worker_cores_limit) == (2, 2)
-    assert cluster.worker_memory == cluster.worker_memory_limit == 3 * GIB
-    assert cluster.image == DEV_GATEWAY.image.reference
-    assert cluster.cluster_max_cores == DEV_GATEWAY.cluster_max_cores
-    assert cluster.idle_timeout == DEV_GATEWAY.idle_timeout_seconds
-
-
-def test_on_kubernetes_a_limit_above_the_request_is_kept(tmp_path: Path) -> None:
-    cluster = cluster_config_for(
-        kubernetes_backend(DEV_GATEWAY, tmp_path), {"worker_cores": 1, "worker_cores_limit": 2}
-    )
-    assert (cluster.worker_cores, cluster.worker_cores_limit) == (1, 2)
-
-
-def test_allowed_images_restrict_what_users_may_pick(tmp_path: Path) -> None:
-    default_image = GatewayConfig().image.reference
-    gateway = GatewayConfig.model_validate({"clusterOptions": {"allowedImages": [default_image, EXTRA_IMAGE]}})
-    backend = kubernetes_backend(gateway, tmp_path)
-    assert cluster_config_for(backend, {}).image == default_image
-    assert cluster_config_for(backend, {"image": EXTRA_IMAGE}).image == EXTRA_IMAGE
-    with pytest.raises(PublicException) as refused:
-        cluster_config_for(backend, {"image": "docker.io/someone/else:latest"})
-    assert str(refused.value) == (
-        f"image 'docker.io/someone/else:latest' is not offered here; choose one of {default_image}, {EXTRA_IMAGE}"
-    )
-
-
-def test_an_empty_image_is_refused_with_an_example(tmp_path: Path) -> None:
-    backend = kubernetes_backend(DEV_GATEWAY, tmp_path)
-    with pytest.raises(PublicException) as refused:
-        cluster_config_for(backend, {"image": "  "})
-    assert str(refused.value) == f"image must name an image, such as {DEV_GATEWAY.image.reference!r}"
-
-
-def test_on_kubernetes_pods_start_dask_through_the_dask_command(tmp_path: Path) -> None:
-    cluster = cluster_config_for(kubernetes_backend(DEV_GATEWAY, tmp_path), {})
-    assert (cluster.scheduler_cmd, cluster.worker_cmd) == (["dask", "scheduler"], ["dask", "worker"])

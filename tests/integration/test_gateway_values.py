@@ -21,11 +21,8 @@ import jsonschema
 import pytest
 import yaml
 
-from components.chart_values import PASSWORD_SECRET_KEY
-from components.gateway_options import PASSWORD_ENV
-from tests.integration.chart_plans import STACKS, plan_variant, release_inputs
-from tests.reference import reference_path
-from tests.stacks.conftest import stack_plan
+from render.names import PASSWORD_ENV, PASSWORD_SECRET_KEY
+from tests.helpers import STACKS, plan_variant, reference_path, release_inputs, stack_plan
 from tools.plan import SECRET
 
 GATEWAY_CHART = "dask-gateway"

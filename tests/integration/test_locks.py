@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -20,17 +21,18 @@ from pathlib import Path
 
 import pytest
 
-from components.catalog import (
+from config.stack import PROJECT_DIR
+from render.catalog import (
     LOCK_PLATFORM,
     PINNED_TOGETHER,
-    REPO_ROOT,
     LockSpec,
     check_catalog,
-    local_gateway_config,
+    local_gateway_build_args,
     lock_pins,
     version_key,
 )
-from tests.integration.test_gateway_server import _free_ports
+from shipped.gateway_config import DATA_ENV
+from tests.helpers import free_ports
 from tools.lock import all_lock_specs, stack_configs
 
 CONFIGS = stack_configs()
@@ -74,27 +76,27 @@ def lock_id(lock: LockSpec) -> str:
 
 
 def pins_of(path: str) -> dict[str, str]:
-    return lock_pins((REPO_ROOT / path).read_text())
+    return lock_pins((PROJECT_DIR / path).read_text())
 
 
 def requirement_names(lock: LockSpec) -> list[str]:
     lines = list(lock.requirements)
     for name in lock.requirement_files:
-        lines += [line for line in (REPO_ROOT / name).read_text().splitlines() if line.strip() and line[0] != "#"]
+        lines += [line for line in (PROJECT_DIR / name).read_text().splitlines() if line.strip() and line[0] != "#"]
     return [match.group(0) for line in lines if (match := _REQUIREMENT_NAME.match(line.strip()))]
 
 
 def own_package(lock: LockSpec) -> Path | None:
     """The Python package in a processor's folder (pyproject.toml beside its requirements), if there is one."""
     for name in lock.requirement_files:
-        folder = (REPO_ROOT / name).parent
+        folder = (PROJECT_DIR / name).parent
         if (folder / "pyproject.toml").is_file():
             return folder
     return None
 
 
-def run(command: list[str], timeout: int, cwd: Path | None = None) -> None:
-    result = subprocess.run(command, capture_output=True, text=True, timeout=timeout, cwd=cwd, check=False)
+def run(command: list[str], timeout: int, cwd: Path | None = None, env: dict[str, str] | None = None) -> None:
+    result = subprocess.run(command, capture_output=True, text=True, timeout=timeout, cwd=cwd, check=False, env=env)
     assert result.returncode == 0, f"{' '.join(command)} failed:\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
 
 
@@ -147,7 +149,7 @@ def test_every_lock_resolves_to_itself_for_its_images_python(lock: LockSpec, tmp
     command = [runner or sys.executable, "-m", "pip", "install", "--dry-run", "--ignore-installed", "--quiet"]
     command += ["--python-version", lock.python, "--implementation", "cp", "--only-binary=:all:"]
     command += [f"--platform={platform}" for platform in _platforms()]
-    command += ["--require-hashes", "-r", str(REPO_ROOT / lock.path), "--report", str(report)]
+    command += ["--require-hashes", "-r", str(PROJECT_DIR / lock.path), "--report", str(report)]
     run(command, INSTALL_TIMEOUT)
     resolved = {
         item["metadata"]["name"]: item["metadata"]["version"] for item in json.loads(report.read_text())["install"]
@@ -175,7 +177,7 @@ def environment(tmp_path_factory: pytest.TempPathFactory) -> Callable[[LockSpec]
                 "--require-hashes",
                 "--no-deps",
                 "-r",
-                str(REPO_ROOT / lock.path),
+                str(PROJECT_DIR / lock.path),
             ],
             INSTALL_TIMEOUT,
         )
@@ -226,20 +228,22 @@ def test_the_local_images_gateway_runs_a_cluster_with_its_generated_config(
     lock: LockSpec, environment: Callable[[LockSpec], Path], tmp_path: Path
 ) -> None:
     venv = environment(lock)
-    api, http, tcp = _free_ports(3)
+    api, http, tcp = free_ports(3)
     clusters = tmp_path / "clusters"
     clusters.mkdir()
-    # The image's config, moved from 0.0.0.0:8000 to free loopback ports for the test.
+    # The image's config and data, moved from 0.0.0.0:8000 to free loopback ports for the test.
+    build_args = local_gateway_build_args(CONFIGS["dev"].gateway)
+    data = {**json.loads(build_args["GATEWAY_OPTIONS"]), "proxyAddress": f"127.0.0.1:{http}"}
     config = tmp_path / "dask_gateway_config.py"
     config.write_text(
-        local_gateway_config(CONFIGS["dev"].gateway)
-        + f"""
+        f"""
 c.DaskGateway.address = "127.0.0.1:{api}"
-c.Proxy.address = "127.0.0.1:{http}"
 c.Proxy.tcp_address = "127.0.0.1:{tcp}"
 c.Proxy.log_level = "info"
 c.LocalBackend.clusters_directory = {str(clusters)!r}
 """
+        + build_args["GATEWAY_CONFIG"]
     )
     command = [str(venv / "bin" / "python"), str(SMOKE), "gateway", "--config", str(config), "--workdir", str(tmp_path)]
-    run([*command, "--ports", str(api), str(http), str(tcp)], RUN_TIMEOUT)
+    env = {**os.environ, DATA_ENV: json.dumps(data)}
+    run([*command, "--ports", str(api), str(http), str(tcp)], RUN_TIMEOUT, env=env)

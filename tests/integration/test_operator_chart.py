@@ -17,9 +17,8 @@ import kubernetes_validate
 import pytest
 import yaml
 
-from components.chart_values import OPERATOR_IMAGE
-from tests.integration.chart_plans import STACKS, plan_own_stack, release_inputs
-from tests.stacks.conftest import stack_plan
+from render.chart_values import OPERATOR_IMAGE
+from tests.helpers import STACKS, plan_own_stack, release_inputs, stack_plan
 
 OPERATOR_CHART = "dask-kubernetes-operator"
 # The oldest Kubernetes the platform targets (the dask-gateway chart's kubeVersion floor) and the newest one

@@ -23,10 +23,10 @@ from pulumi_policy import (
 )
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError, unknown_checking_proxy
 
+from config.stack import PROJECT_DIR
 from policy.pack import PACK_NAME, build_policies
 from policy.rules import DOCKER_BUILD_IMAGE, RULES, PolicyContext
-from tests.policy.conftest import edited, find, planned
-from tools.plan import PROJECT_DIR
+from tests.helpers import edited, find, planned
 
 PACK_MAIN = PROJECT_DIR / "policy" / "__main__.py"
 CLUSTER_ROLE = "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole"
@@ -96,7 +96,7 @@ def test_pack_stops_on_a_bad_stack_config_with_the_programs_message(monkeypatch:
     with pytest.raises(SystemExit) as stopped:
         _run_pack(monkeypatch, PULUMI_STACK="prod", PULUMI_CONFIG=bad)
     message = str(stopped.value.code)
-    assert message.startswith("dask-platform policy pack: Pulumi.prod.yaml: invalid configuration")
+    assert message.startswith("dask-platform policy pack: Pulumi.prod.yaml: dask-platform:gateway.clusterMaxWorkerz:")
     assert "dask-platform:gateway.clusterMaxWorkerz: unknown key" in message
 
 

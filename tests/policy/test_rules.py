@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 from typing import Any
 
 import pytest
@@ -20,7 +21,7 @@ from policy.rules import (
     is_secret_name,
     split_image_reference,
 )
-from tests.policy.conftest import edited, messages, planned, violations
+from tests.helpers import edited, messages, planned, violations
 
 DEPLOYMENT = "kubernetes:apps/v1:Deployment"
 DASK_CLUSTER = "kubernetes:kubernetes.dask.org/v1:DaskCluster"
@@ -304,17 +305,15 @@ def test_simple_auth_password_in_chart_values() -> None:
     assert "pulumi config set --secret dask-platform:gatewayPassword" in violation.message
 
 
-def test_password_literal_in_the_generated_gateway_config() -> None:
+def test_password_literal_in_the_gateways_environment() -> None:
     resources, context = planned("dev")
     changed = edited(
         resources,
         HELM_CHART,
         GATEWAY_CHART,
-        lambda i: _gateway_values(i)["gateway"]["extraConfig"].update(extra="c.SimpleAuthenticator.password = 'x'"),
+        lambda i: _gateway_values(i)["gateway"]["env"].append({"name": "DASK_GATEWAY_PASSWORD", "value": "x"}),
     )
-    assert "values.gateway.extraConfig (c.SimpleAuthenticator.password = '...')" in messages(
-        changed, context, "no-plaintext-secrets"
-    )
+    assert "values.gateway.env[1] (env DASK_GATEWAY_PASSWORD)" in messages(changed, context, "no-plaintext-secrets")
 
 
 def test_literal_token_in_container_env() -> None:
@@ -407,35 +406,35 @@ def test_idle_timeout_switched_off() -> None:
     resources, context = planned("prod", {"gateway": {"idleTimeoutSeconds": 0}})
     [violation] = violations(resources, context, "gateway-cluster-limits")
     assert violation.message == (
-        "c.ClusterConfig.idle_timeout is 0.0, so idle clusters keep their resources forever: "
+        "the gateway's idleTimeout is 0.0, so idle clusters keep their resources forever: "
         "set gateway.idleTimeoutSeconds to a positive number"
     )
 
 
 def test_cluster_limit_missing_from_the_gateway_config() -> None:
     def drop_max_workers(inputs: dict[str, Any]) -> None:
-        extra = _gateway_values(inputs)["gateway"]["extraConfig"]
-        for name, text in extra.items():
-            extra[name] = "\n".join(line for line in text.splitlines() if "cluster_max_workers" not in line)
+        (data_env,) = _gateway_values(inputs)["gateway"]["env"]
+        data = json.loads(data_env["value"])
+        del data["limits"]["clusterMaxWorkers"]
+        data_env["value"] = json.dumps(data)
 
     resources, context = planned("prod")
     changed = edited(resources, HELM_CHART, GATEWAY_CHART, drop_max_workers)
     [violation] = violations(changed, context, "gateway-cluster-limits")
     assert violation.message == (
-        "the gateway config does not set c.ClusterConfig.cluster_max_workers, "
-        "so one cluster may start any number of workers: set gateway.clusterMaxWorkers"
+        "the gateway's clusterMaxWorkers is None, so one cluster may start any number of workers: "
+        "set gateway.clusterMaxWorkers to a positive number"
     )
 
 
-def test_unreadable_gateway_config() -> None:
+def test_unreadable_gateway_data() -> None:
     resources, context = planned("prod")
     changed = edited(
-        resources,
-        HELM_CHART,
-        GATEWAY_CHART,
-        lambda i: _gateway_values(i)["gateway"]["extraConfig"].update(broken="c.ClusterConfig.idle_timeout = ("),
+        resources, HELM_CHART, GATEWAY_CHART, lambda i: _gateway_values(i)["gateway"]["env"][0].update(value="{")
     )
-    assert "gateway.extraConfig is not valid Python" in messages(changed, context, "gateway-cluster-limits")
+    assert messages(changed, context, "gateway-cluster-limits") == (
+        "the gateway chart's values carry no dask-platform option data (gateway.env DASK_PLATFORM_GATEWAY)"
+    )
 
 
 # Namespaces

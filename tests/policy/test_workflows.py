@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.reference import reference_path
-from tools.plan import PROJECT_DIR
+from config.stack import PROJECT_DIR
+from tests.helpers import reference_path
 
 WORKFLOWS = PROJECT_DIR / ".github" / "workflows"
 WORKFLOW_FILES = sorted(WORKFLOWS.glob("*.yml"))

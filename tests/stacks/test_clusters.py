@@ -6,11 +6,10 @@ import functools
 import json
 from typing import Any
 
-from components.cluster_manifests import TEAM_LIMIT_RANGE_NAME, TEAM_QUOTA_NAME
-from components.config import PROJECT
-from components.rbac import USER_CLUSTER_ROLE, USER_SERVICE_ACCOUNT
-from tests.stacks.conftest import one, resources_of_type, stack_plan
-from tools.plan import PROJECT_DIR, plan, read_stack_config
+from config.stack import PROJECT, PROJECT_DIR, cli_config
+from render.names import TEAM_LIMIT_RANGE_NAME, TEAM_QUOTA_NAME, USER_CLUSTER_ROLE, USER_SERVICE_ACCOUNT
+from tests.helpers import gateway_data, one, resources_of_type, stack_plan
+from tools.plan import plan
 
 DASK = "kubernetes:kubernetes.dask.org/v1"
 TEAMS = "dask-platform:teams:Teams"
@@ -30,7 +29,7 @@ def named(resources: list[dict[str, Any]], name: str) -> dict[str, Any]:
 @functools.cache
 def prod_with_rapids_enabled() -> list[dict[str, Any]]:
     """The prod plan after a user flips the RAPIDS example's ``enabled`` switch in Pulumi.prod.yaml."""
-    values, secret_keys = read_stack_config(PROJECT_DIR / "Pulumi.prod.yaml")
+    values, secret_keys = cli_config(PROJECT_DIR / "Pulumi.prod.yaml")
     key = f"{PROJECT}:clusters"
     clusters = json.loads(values[key])
     for cluster in clusters:
@@ -126,7 +125,7 @@ def test_prod_batch_cluster_autoscales_its_default_group_and_keeps_a_highmem_gro
 
 
 def test_the_rapids_example_is_in_prod_but_switched_off() -> None:
-    values, _ = read_stack_config(PROJECT_DIR / "Pulumi.prod.yaml")
+    values, _ = cli_config(PROJECT_DIR / "Pulumi.prod.yaml")
     (rapids,) = [c for c in json.loads(values[f"{PROJECT}:clusters"]) if c["name"] == "rapids"]
     assert rapids["enabled"] is False
     names = {r["inputs"]["metadata"]["name"] for r in custom_resources(stack_plan("prod").resources)}
@@ -139,7 +138,7 @@ def test_the_rapids_example_switched_on_is_the_documented_gpu_cluster() -> None:
     worker = rapids["spec"]["worker"]
     assert worker["replicas"] == 2
     (worker_container,) = worker["spec"]["containers"]
-    assert worker_container["args"][0] == "dask-cuda-worker"
+    assert worker_container["args"][:3] == ["dask", "cuda", "worker"]
     assert worker_container["resources"]["limits"]["nvidia.com/gpu"] == "1"
     assert worker["spec"]["tolerations"] == [{"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"}]
     assert worker["spec"]["nodeSelector"] == {"nvidia.com/gpu.present": "true"}
@@ -154,8 +153,8 @@ def test_the_rapids_example_switched_on_is_the_documented_gpu_cluster() -> None:
 
 
 def test_prod_gateway_sends_team_groups_to_their_namespaces() -> None:
-    values = one("prod", "kubernetes:helm.sh/v4:Chart", "dask-gateway-chart")["inputs"]["values"]
-    options = values["gateway"]["extraConfig"]["dask-platform-10-cluster-options"]
-    assert "{'analytics': 'team-analytics', 'ml': 'team-ml'}" in options
-    dev_values = one("dev", "kubernetes:helm.sh/v4:Chart", "dask-gateway-chart")["inputs"]["values"]
-    assert 'overrides["namespace"]' not in dev_values["gateway"]["extraConfig"]["dask-platform-10-cluster-options"]
+    assert gateway_data(stack_plan("prod").resources)["teamNamespaces"] == {
+        "analytics": "team-analytics",
+        "ml": "team-ml",
+    }
+    assert gateway_data(stack_plan("dev").resources)["teamNamespaces"] == {}

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from components.rbac import USER_CLUSTER_ROLE_RULES
-from tests.stacks.conftest import one, resources_of_type, stack_plan
-from tools.plan import PROJECT_DIR, PlanError, main, plan_stack, read_stack_config
+from config.stack import PROJECT_DIR, cli_config
+from render.rbac import USER_CLUSTER_ROLE_RULES
+from tests.helpers import one, resources_of_type, stack_plan
+from tools.plan import PlanError, main, plan_stack
 
 NAMESPACE = "kubernetes:core/v1:Namespace"
 CHART = "kubernetes:helm.sh/v4:Chart"
@@ -105,11 +106,17 @@ def test_prod_gateway_authenticates_against_jupyterhub_with_the_token_from_an_ex
 
 
 def test_the_generated_cluster_options_follow_the_stack_bounds() -> None:
-    text = one("prod", CHART, "dask-gateway-chart")["inputs"]["values"]["gateway"]["extraConfig"]
-    options = text["dask-platform-10-cluster-options"]
-    assert 'Float("worker_cores", default=1.0, min=1.0, max=8.0' in options
-    assert "c.ClusterConfig.cluster_max_workers = 32" in options
-    assert "c.ClusterConfig.idle_timeout = 1800.0" in options
+    gateway = one("prod", CHART, "dask-gateway-chart")["inputs"]["values"]["gateway"]
+    (data_env,) = [env for env in gateway["env"] if env["name"] == "DASK_PLATFORM_GATEWAY"]
+    data = json.loads(data_env["value"])
+    assert data["options"]["workerCores"] == {"default": 1.0, "min": 1.0, "max": 8.0}
+    assert data["options"]["workerCoresLimit"] == {"default": 2.0, "min": 1.0, "max": 16.0}
+    assert data["limits"] == {
+        "clusterMaxCores": 128.0,
+        "clusterMaxMemory": 512 * 2**30,
+        "clusterMaxWorkers": 32,
+        "idleTimeout": 1800.0,
+    }
 
 
 def test_dev_session_is_preconfigured_for_the_gateway_with_requests_and_limits() -> None:
@@ -126,7 +133,7 @@ def test_dev_session_is_preconfigured_for_the_gateway_with_requests_and_limits()
 
 
 def test_a_simple_auth_password_travels_as_a_secret_to_the_gateway_and_the_session() -> None:
-    values, secret_keys = read_stack_config(PROJECT_DIR / "Pulumi.dev.yaml")
+    values, secret_keys = cli_config(PROJECT_DIR / "Pulumi.dev.yaml")
     values["dask-platform:gatewayPassword"] = "correct horse battery staple"
     result = plan_stack("dev", config=(values, [*secret_keys, "dask-platform:gatewayPassword"]))
     rendered = json.dumps(result.resources)
@@ -135,7 +142,7 @@ def test_a_simple_auth_password_travels_as_a_secret_to_the_gateway_and_the_sessi
     assert {s["inputs"]["metadata"]["namespace"] for s in secrets} == {"dask-gateway", "dask-users"}
     assert all(s["inputs"]["stringData"] == "[secret]" for s in secrets)
     (chart,) = [r for r in result.resources if r["name"] == "dask-gateway-chart"]
-    (env,) = chart["inputs"]["values"]["gateway"]["env"]
+    (env,) = [env for env in chart["inputs"]["values"]["gateway"]["env"] if env["name"] == "DASK_GATEWAY_PASSWORD"]
     assert env["valueFrom"]["secretKeyRef"] == {"name": "dask-gateway-password", "key": "password"}
 
 
@@ -154,7 +161,7 @@ def test_a_bad_stack_file_fails_the_plan_with_the_config_message_and_no_tracebac
     (tmp_path / "Pulumi.broken.yaml").write_text(
         "config:\n  dask-platform:environment: dev\n  dask-platform:namespaces:\n    users: [Data_Science]\n"
     )
-    with pytest.raises(PlanError, match=r"Pulumi.broken.yaml: invalid configuration"):
+    with pytest.raises(PlanError, match=r'Pulumi.broken.yaml: dask-platform:namespaces.users\[0\] = "Data_Science": '):
         plan_stack("broken", project_dir=tmp_path)
 
 

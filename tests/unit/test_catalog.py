@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from pathlib import Path
@@ -9,8 +10,11 @@ from typing import Any
 
 import pytest
 
-from components.catalog import (
-    REPO_ROOT,
+from config.gateway import GatewayConfig
+from config.images import ImageProfile, ImagesConfig
+from config.platform import PlatformConfig
+from config.stack import PROJECT_DIR
+from render.catalog import (
     ImageSpec,
     check_catalog,
     image_specs,
@@ -19,8 +23,7 @@ from components.catalog import (
     with_catalog_images,
     worker_images,
 )
-from components.config import ConfigError, ConfigSource, GatewayConfig, PlatformConfig, parse_platform_config
-from components.images_config import ImageProfile, ImagesConfig
+from tests import helpers
 
 BOTH_TARGETS = ImagesConfig(registry="registry.example.org/acme", targets=["k8s", "local"])
 GATEWAY = GatewayConfig()
@@ -30,7 +33,7 @@ CONTENT = r"[0-9a-f]{12}"
 
 
 def specs_by_key(
-    images: ImagesConfig = BOTH_TARGETS, gateway: GatewayConfig = GATEWAY, root: Path = REPO_ROOT
+    images: ImagesConfig = BOTH_TARGETS, gateway: GatewayConfig = GATEWAY, root: Path = PROJECT_DIR
 ) -> dict[str, ImageSpec]:
     return {spec.key: spec for spec in image_specs(images, gateway, root)}
 
@@ -48,18 +51,16 @@ def changed_images(before: dict[str, ImageSpec], after: dict[str, ImageSpec]) ->
 def repo_copy(tmp_path: Path) -> Path:
     """The folders the catalog reads, copied so that a test can change them."""
     for folder in ("images", "processors"):
-        shutil.copytree(REPO_ROOT / folder, tmp_path / folder, ignore=shutil.ignore_patterns("__pycache__"))
+        shutil.copytree(PROJECT_DIR / folder, tmp_path / folder, ignore=shutil.ignore_patterns("__pycache__"))
     return tmp_path
 
 
 def parse(values: dict[str, Any]) -> PlatformConfig:
-    return parse_platform_config(ConfigSource("Pulumi.test.yaml", {"environment": "dev", **values}, frozenset()))
+    return helpers.parse({"environment": "dev", **values})
 
 
 def error_for(values: dict[str, Any]) -> str:
-    with pytest.raises(ConfigError) as raised:
-        parse(values)
-    return str(raised.value)
+    return helpers.error_for({"environment": "dev", **values})
 
 
 def test_every_image_of_the_matrix_is_named_after_what_it_carries() -> None:
@@ -95,13 +96,16 @@ def test_bases_get_their_profiles_exact_python_and_versions_and_local_adds_the_g
     assert "GATEWAY_CONFIG" not in k8s.build_args
     assert local.stage == "local"
     assert local.build_args["LOCAL_LOCK"] == "locks/py3.11.7-dask2024.5.2-gateway2026.3.0-local.txt"
-    gateway_config = local.build_args["GATEWAY_CONFIG"]
-    assert "UnsafeLocalBackend" in gateway_config
-    assert 'c.Proxy.address = "0.0.0.0:8000"' in gateway_config
-    assert "c.Backend.cluster_options = Options(" in gateway_config
+    # The local gateway runs the shipped configuration module verbatim, with the stack's data for local processes.
+    assert local.build_args["GATEWAY_CONFIG"] == (PROJECT_DIR / "shipped/gateway_config.py").read_text()
+    data = json.loads(local.build_args["GATEWAY_OPTIONS"])
+    assert (data["backend"], data["proxyAddress"]) == ("local", "0.0.0.0:8000")
+    assert data["passwordEnv"] == "DASK_GATEWAY_PASSWORD"
+    assert data["passwordRequired"] is False
+    assert data["options"]["image"] == {"default": "", "allowed": []}
     for spec in (k8s, local):
         for lock in spec.locks:
-            assert (REPO_ROOT / lock).is_file()
+            assert (PROJECT_DIR / lock).is_file()
 
 
 def test_derived_images_build_from_their_profiles_base_of_the_same_target() -> None:
@@ -112,7 +116,7 @@ def test_derived_images_build_from_their_profiles_base_of_the_same_target() -> N
         base = specs[spec.base or ""]
         assert (base.kind, base.profile, base.target) == ("base", spec.profile, spec.target)
         assert spec.dockerfile == "images/derived/Dockerfile"
-        assert (REPO_ROOT / spec.context / spec.build_args["LOCK"]).is_file()
+        assert (PROJECT_DIR / spec.context / spec.build_args["LOCK"]).is_file()
     assert specs["processor-s1ard-local"].base == "base-processor-local"
     assert specs["staging-k8s"].base == "base-staging-k8s"
     assert specs["processor-mockup-k8s"].context == "processors/mockup"
@@ -260,7 +264,7 @@ def test_a_gateway_version_other_than_the_charts_is_rejected_naming_both_keys() 
     assert (
         "dask-platform:images.daskGatewayVersion = \"2026.2.0\": differs from gateway.chart.version '2026.3.0'"
     ) in message
-    assert "set images.daskGatewayVersion and gateway.chart.version to the same version" in message
+    assert "set both to the same version" in message
     # Both moved together is fine: the images are built for the chart's version.
     same = {"images": {"daskGatewayVersion": "2026.4.0"}, "gateway": {"chart": {"version": "2026.4.0"}}}
     assert parse(same).images.dask_gateway_version == "2026.4.0"
@@ -286,7 +290,10 @@ def test_allowed_images_without_catalog_would_reject_the_catalog_default() -> No
         ({"processors": {"L0": {"requirements": "processors/L0/requirements.txt"}}}, "must be lowercase letters"),
         ({"registry": "GHCR.io/Acme"}, "must be a registry host and optional lowercase path"),
         ({"profiles": {"staging": {"python": "3.13", "dask": "2026.1.2"}}}, "an exact version such as 2026.3.0"),
-        ({"registryUsername": "bot"}, "images.registryUsername and the secret dask-platform:registryPassword"),
+        (
+            {"registryUsername": "bot"},
+            "goes together with the secret dask-platform:registryPassword",
+        ),
         ({"platforms": ["linux/amd64", "linux/arm64"]}, "loaded into the local Docker daemon"),
     ],
 )
@@ -295,11 +302,10 @@ def test_image_matrix_mistakes_are_clear_errors(images: dict[str, Any], expected
 
 
 def test_a_registry_password_needs_the_username_it_belongs_to() -> None:
-    source = ConfigSource("Pulumi.test.yaml", {"registryPassword": "[secret]"}, frozenset({"registryPassword"}))
-    with pytest.raises(ConfigError, match=r"images\.registryUsername and the secret dask-platform:registryPassword"):
-        parse_platform_config(source)
+    message = helpers.error_for({"registryPassword": "[secret]"}, {"registryPassword"})
+    assert "dask-platform:images.registryUsername = null: goes together with the secret" in message
     both = {"environment": "dev", "registryPassword": "[secret]", "images": {"registryUsername": "acme-bot"}}
-    config = parse_platform_config(ConfigSource("Pulumi.test.yaml", both, frozenset({"registryPassword"})))
+    config = helpers.parse(both, {"registryPassword"})
     assert config.images.registry_username == "acme-bot"
 
 

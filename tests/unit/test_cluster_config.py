@@ -7,8 +7,10 @@ from typing import Any
 
 import pytest
 
-from components.clusters_config import MAX_CLUSTER_NAME, gateway_team_namespaces, minimum_footprint
-from tests.unit.test_config import error_for, parse
+from config.clusters import MAX_CLUSTER_NAME
+from config.footprint import minimum_footprint
+from render.teams import gateway_team_namespaces
+from tests.helpers import error_for, parse
 
 GPU_CLUSTER = {
     "name": "rapids",
@@ -194,7 +196,7 @@ def test_gateway_groups_map_to_their_team_namespaces_in_stack_order() -> None:
         ),
         pytest.param(
             dev(teams=[team()], clusters=[gpu_cluster(worker={"replicas": 3, "gpu": {"count": 1}})]),
-            ["dask-platform:teams[0].quota", "clusters declared in 'team-ml' need GPUs 3 above the quota's 2"],
+            ["dask-platform:teams[0].quota.gpus = 2: the enabled clusters declared in 'team-ml' need 3 GPUs"],
             id="declared clusters above the team quota",
         ),
         pytest.param(

@@ -8,24 +8,15 @@ from typing import Any
 import kubernetes_validate
 import pytest
 
-from components.catalog import image_specs, profile_image, with_catalog_images
-from components.cluster_manifests import (
-    declared_cluster_manifests,
-    team_limit_range,
-    team_quota,
-)
-from components.config import PlatformConfig
-from components.quantities import kubernetes_quantity
-from tests.unit.test_config import parse
+from config.platform import PlatformConfig
+from config.quantities import kubernetes_quantity
+from render.catalog import profile_image
+from render.clusters import declared_cluster_manifests
+from render.teams import team_limit_range, team_quota
+from tests.helpers import resolved
 
 KUBERNETES_VERSIONS = ("1.30.0", kubernetes_validate.latest_version())
 RAPIDS_IMAGE = "nvcr.io/nvidia/rapidsai/base:26.02-cuda12-py3.13"
-
-
-def resolved(values: dict[str, Any]) -> PlatformConfig:
-    """A stack's config as the components get it: the catalog's images filled in."""
-    config = parse(values)
-    return with_catalog_images(config, image_specs(config.images, config.gateway))
 
 
 def config_with(clusters: list[dict[str, Any]], teams: list[dict[str, Any]] | None = None) -> PlatformConfig:
@@ -61,7 +52,7 @@ def test_a_plain_cluster_runs_the_gateway_default_image_with_a_probed_scheduler_
     assert service["type"] == "ClusterIP"
     assert service["selector"] == {"dask.org/cluster-name": "small", "dask.org/component": "scheduler"}
     assert [(p["port"], p["targetPort"]) for p in service["ports"]] == [(8786, "tcp-comm"), (8787, "http-dashboard")]
-    assert worker["args"][:3] == ["dask-worker", "--name", "$(DASK_WORKER_NAME)"]
+    assert worker["args"][:4] == ["dask", "worker", "--name", "$(DASK_WORKER_NAME)"]
     assert set(worker["resources"]) == set(scheduler["resources"]) == {"requests", "limits"}
 
 
@@ -84,7 +75,7 @@ def test_gpu_workers_get_gpu_limits_node_placement_and_dask_cuda_worker() -> Non
     assert worker_section["replicas"] == 2
     pod = worker_section["spec"]
     worker = only_container(pod)
-    assert worker["args"] == ["dask-cuda-worker", "--name", "$(DASK_WORKER_NAME)"]
+    assert worker["args"] == ["dask", "cuda", "worker", "--name", "$(DASK_WORKER_NAME)"]
     # The CRD schema types resource amounts as strings, as the RAPIDS docs write "1".
     assert worker["resources"]["limits"]["nvidia.com/gpu"] == "2"
     assert "nvidia.com/gpu" not in worker["resources"]["requests"]

@@ -6,19 +6,7 @@ from typing import Any
 
 import pytest
 
-from components.config import ConfigError, ConfigSource, PlatformConfig, parse_platform_config
-
-
-def parse(values: dict[str, Any], secret_keys: frozenset[str] = frozenset()) -> PlatformConfig:
-    return parse_platform_config(ConfigSource("Pulumi.test.yaml", values, secret_keys))
-
-
-def error_for(values: dict[str, Any], secret_keys: frozenset[str] = frozenset()) -> str:
-    with pytest.raises(ConfigError) as raised:
-        parse(values, secret_keys)
-    message = str(raised.value)
-    assert message.startswith("Pulumi.test.yaml: invalid configuration")
-    return message
+from tests.helpers import error_for, parse
 
 
 def test_an_empty_stack_is_a_protected_production_platform_with_pinned_charts() -> None:
@@ -130,12 +118,12 @@ def test_dev_defaults_keep_the_stack_file_short() -> None:
         ),
         pytest.param(
             {"environment": "dev", "session": {"namespace": "elsewhere"}},
-            ["dask-platform", "session.namespace 'elsewhere' is not one of namespaces.users"],
+            ['dask-platform:session.namespace = "elsewhere": must be one of namespaces.users (dask-users)'],
             id="session outside user namespaces",
         ),
         pytest.param(
             {"environment": "dev", "operator": {"scope": "namespace"}, "namespaces": {"users": ["a", "b"]}},
-            ["operator.scope 'namespace' watches one namespace", "['a', 'b']"],
+            ['dask-platform:namespaces.users = ["a", "b"]: operator.scope \'namespace\' watches exactly one namespace'],
             id="single-namespace operator with two namespaces",
         ),
         pytest.param(
@@ -165,7 +153,7 @@ def test_a_password_in_plain_text_is_refused_and_the_message_says_how_to_encrypt
 
 def test_every_problem_is_reported_at_once() -> None:
     message = error_for({"environment": "dev", "gatewy": {}, "namespaces": {"users": ["Bad"]}})
-    assert message.count("\n  - ") == 2
+    assert len(message.splitlines()) == 2
 
 
 def test_prod_with_simple_auth_accepts_a_secret_password() -> None:

@@ -1,6 +1,6 @@
 """Run the policy rules over stacks' offline plans, without a Pulumi CLI or a cluster.
 
-    python -m policy.offline dev prod
+    python -m tools.policy_check dev prod
 
 prints every violation with the enforcement it would have in that stack, and exits 1 when one is mandatory.
 """
@@ -10,14 +10,14 @@ from __future__ import annotations
 import argparse
 import sys
 
-from components.config import ConfigError
+from config.stack import ConfigError
 from policy.pack import stack_context
 from policy.rules import RULES_BY_NAME, check_stack
 from tools.plan import PlanError, plan
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m policy.offline", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m tools.policy_check", description=__doc__.split("\n")[0])
     parser.add_argument("stacks", nargs="+", help="stack names, e.g. dev prod (reads Pulumi.<stack>.yaml)")
     args = parser.parse_args(argv)
     blocking = 0

@@ -1,6 +1,6 @@
 """The image matrix in stack config: Python/Dask profiles, targets, processors and where images go.
 
-Pure data; ``components/catalog.py`` turns it into image specs and lock specs.
+Pure data; ``render/catalog.py`` turns it into image specs and lock specs.
 """
 
 from __future__ import annotations
@@ -10,12 +10,11 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, model_validator
 
-from components.config_base import ConfigModel, ExactVersion
+from config.types import DASK_GATEWAY_VERSION, ConfigModel, ExactVersion
 
 Target = Literal["k8s", "local"]
 Platform = Literal["linux/amd64", "linux/arm64"]
 
-DEFAULT_DASK_GATEWAY_VERSION = "2026.3.0"
 CATALOG_IMAGES = "catalog"
 """In ``gateway.clusterOptions.allowedImages``: every image the catalog builds for Kubernetes."""
 RESERVED_IMAGE_NAMES = ("dask-gateway", "staging", "jupyter", "build-cache")
@@ -88,7 +87,7 @@ class ImagesConfig(ConfigModel):
     registry: RegistryPrefix = "localhost/dask-platform"
     """Registry and organisation prefix of every image, e.g. ``ghcr.io/acme``."""
     targets: list[Target] = Field(default_factory=lambda: list[Target](["k8s"]), min_length=1)
-    dask_gateway_version: ExactVersion = DEFAULT_DASK_GATEWAY_VERSION
+    dask_gateway_version: ExactVersion = DASK_GATEWAY_VERSION
     """One dask-gateway version for every image; must equal the gateway chart version."""
     profiles: dict[ImageName, ImageProfile] = Field(default_factory=_default_profiles, min_length=1)
     default_profile: str = "staging"

@@ -3,7 +3,7 @@
 The operator's custom resources (``kubernetes.dask.org/v1``) follow the layout the dask-kubernetes and RAPIDS
 documentation use: a scheduler pod with the comm port 8786 and the dashboard port 8787 (health probes on the
 dashboard's ``/health``), a Service selecting it, and worker pods that the operator tells where the scheduler is
-through ``DASK_SCHEDULER_ADDRESS``. GPU workers run ``dask-cuda-worker`` with ``nvidia.com/gpu`` limits.
+through ``DASK_SCHEDULER_ADDRESS``. GPU workers run ``dask cuda worker`` with ``nvidia.com/gpu`` limits.
 
 Everything here is plain data: the components hand it to Pulumi unchanged, and the tests validate it against
 the CRD schemas shipped in the dask-kubernetes wheel.
@@ -11,33 +11,23 @@ the CRD schemas shipped in the dask-kubernetes wheel.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from components.catalog import profile_image
-from components.clusters_config import (
-    GPU_RESOURCE,
-    DeclaredClusterConfig,
-    GpuConfig,
-    ImageChoice,
-    TeamConfig,
-    WorkersConfig,
+from config.clusters import GPU_RESOURCE, DeclaredClusterConfig, GpuConfig, ImageChoice, WorkersConfig
+from config.platform import PlatformConfig
+from render.catalog import profile_image
+from render.dask import (
+    COMM_PORT,
+    CUDA_WORKER_COMMAND,
+    DASHBOARD_PORT,
+    SCHEDULER_COMMAND,
+    WORKER_COMMAND,
+    WORKER_DASHBOARD_PORT,
 )
-from components.config_base import Resources
-from components.namespaces import PLATFORM_LABEL
-
-if TYPE_CHECKING:
-    from components.config import PlatformConfig
+from render.names import PLATFORM_LABEL
+from render.pods import CONTAINER_SECURITY, POD_SECURITY, resource_requirements
 
 DASK_API_VERSION = "kubernetes.dask.org/v1"
-COMM_PORT = 8786
-DASHBOARD_PORT = 8787
-WORKER_DASHBOARD_PORT = 8788
-TEAM_QUOTA_NAME = "dask-platform-team-quota"
-TEAM_LIMIT_RANGE_NAME = "dask-platform-container-defaults"
-
-# Dropping privileges costs Dask nothing and keeps the pods inside the namespaces' Pod Security level.
-_CONTAINER_SECURITY = {"allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]}}
-_POD_SECURITY = {"seccompProfile": {"type": "RuntimeDefault"}}
 
 
 def _image(config: PlatformConfig, *choices: ImageChoice) -> str:
@@ -58,20 +48,12 @@ def _env(*layers: dict[str, str]) -> list[dict[str, str]]:
     return [{"name": name, "value": value} for name, value in merged.items()]
 
 
-def _resources(resources: Resources, gpu: GpuConfig | None = None) -> dict[str, dict[str, str]]:
-    amounts: dict[str, dict[str, str]] = resources.model_dump(mode="json")
-    if gpu is not None:
-        # Extended resources go in limits only; Kubernetes sets the request to the same count.
-        amounts["limits"][GPU_RESOURCE] = str(gpu.count)
-    return amounts
-
-
 def _container(
     name: str,
     image: str,
     cluster: DeclaredClusterConfig,
     args: list[str],
-    resources: dict[str, dict[str, str]],
+    resources: dict[str, Any],
     env: list[dict[str, str]],
 ) -> dict[str, Any]:
     container: dict[str, Any] = {
@@ -80,7 +62,7 @@ def _container(
         "imagePullPolicy": cluster.image_pull_policy,
         "args": args,
         "resources": resources,
-        "securityContext": _CONTAINER_SECURITY,
+        "securityContext": CONTAINER_SECURITY,
     }
     if env:
         container["env"] = env
@@ -88,7 +70,7 @@ def _container(
 
 
 def _pod_spec(config: PlatformConfig, container: dict[str, Any], gpu: GpuConfig | None = None) -> dict[str, Any]:
-    spec: dict[str, Any] = {"containers": [container], "securityContext": _POD_SECURITY}
+    spec: dict[str, Any] = {"containers": [container], "securityContext": POD_SECURITY}
     if config.gateway.image_pull_secrets:
         spec["imagePullSecrets"] = [{"name": name} for name in config.gateway.image_pull_secrets]
     if gpu is not None:
@@ -113,10 +95,10 @@ def _with_pod_metadata(cluster: DeclaredClusterConfig, section: dict[str, Any]) 
 
 def worker_args(group: WorkersConfig) -> list[str]:
     if group.gpu is not None:
-        # One dask-cuda-worker process per GPU: a fixed dashboard port would clash between them.
-        return ["dask-cuda-worker", "--name", "$(DASK_WORKER_NAME)"]
+        # One CUDA worker process per GPU: a fixed dashboard port would clash between them.
+        return [*CUDA_WORKER_COMMAND, "--name", "$(DASK_WORKER_NAME)"]
     return [
-        "dask-worker",
+        *WORKER_COMMAND,
         "--name",
         "$(DASK_WORKER_NAME)",
         "--dashboard",
@@ -132,7 +114,7 @@ def worker_spec(config: PlatformConfig, cluster: DeclaredClusterConfig, group: W
         _image(config, group, cluster),
         cluster,
         worker_args(group),
-        _resources(group.resources, group.gpu),
+        resource_requirements(group.resources, {GPU_RESOURCE: str(group.gpu.count)} if group.gpu else None),
         _env(cluster.env, group.env),
     )
     if group.gpu is None:
@@ -154,8 +136,8 @@ def scheduler_spec(config: PlatformConfig, cluster: DeclaredClusterConfig) -> di
         "scheduler",
         _image(config, cluster),
         cluster,
-        ["dask-scheduler", "--host", "0.0.0.0"],
-        _resources(cluster.scheduler.resources),
+        [*SCHEDULER_COMMAND, "--host", "0.0.0.0"],
+        resource_requirements(cluster.scheduler.resources),
         _env(cluster.env),
     )
     container["ports"] = [
@@ -183,12 +165,11 @@ def cluster_spec(config: PlatformConfig, cluster: DeclaredClusterConfig) -> dict
     }
 
 
-def _metadata(name: str, namespace: str, cluster: DeclaredClusterConfig | None = None) -> dict[str, Any]:
-    metadata: dict[str, Any] = {"name": name, "namespace": namespace, "labels": dict(PLATFORM_LABEL)}
-    if cluster is not None:
-        metadata["labels"].update(cluster.labels)
-        if cluster.annotations:
-            metadata["annotations"] = dict(cluster.annotations)
+def _metadata(name: str, cluster: DeclaredClusterConfig) -> dict[str, Any]:
+    metadata: dict[str, Any] = {"name": name, "namespace": cluster.namespace, "labels": dict(PLATFORM_LABEL)}
+    metadata["labels"].update(cluster.labels)
+    if cluster.annotations:
+        metadata["annotations"] = dict(cluster.annotations)
     return metadata
 
 
@@ -200,7 +181,7 @@ def _job_spec(config: PlatformConfig, cluster: DeclaredClusterConfig) -> dict[st
         _image(config, job, cluster),
         cluster,
         list(job.command),
-        _resources(job.resources),
+        resource_requirements(job.resources),
         _env(cluster.env, job.env),
     )
     # The operator ends the job when the runner pod succeeds or fails; a restarting pod would never finish.
@@ -214,7 +195,7 @@ def cluster_manifests(config: PlatformConfig, cluster: DeclaredClusterConfig) ->
             {
                 "apiVersion": DASK_API_VERSION,
                 "kind": "DaskJob",
-                "metadata": _metadata(cluster.name, cluster.namespace, cluster),
+                "metadata": _metadata(cluster.name, cluster),
                 "spec": {"cluster": {"spec": cluster_spec(config, cluster)}, "job": _job_spec(config, cluster)},
             }
         ]
@@ -222,7 +203,7 @@ def cluster_manifests(config: PlatformConfig, cluster: DeclaredClusterConfig) ->
         {
             "apiVersion": DASK_API_VERSION,
             "kind": "DaskCluster",
-            "metadata": _metadata(cluster.name, cluster.namespace, cluster),
+            "metadata": _metadata(cluster.name, cluster),
             "spec": cluster_spec(config, cluster),
         }
     ]
@@ -231,7 +212,7 @@ def cluster_manifests(config: PlatformConfig, cluster: DeclaredClusterConfig) ->
             {
                 "apiVersion": DASK_API_VERSION,
                 "kind": "DaskWorkerGroup",
-                "metadata": _metadata(f"{cluster.name}-{group.name}", cluster.namespace, cluster),
+                "metadata": _metadata(f"{cluster.name}-{group.name}", cluster),
                 "spec": {"cluster": cluster.name, "worker": worker_spec(config, cluster, group)},
             }
         )
@@ -240,7 +221,7 @@ def cluster_manifests(config: PlatformConfig, cluster: DeclaredClusterConfig) ->
             {
                 "apiVersion": DASK_API_VERSION,
                 "kind": "DaskAutoscaler",
-                "metadata": _metadata(cluster.name, cluster.namespace, cluster),
+                "metadata": _metadata(cluster.name, cluster),
                 "spec": {
                     "cluster": cluster.name,
                     "minimum": cluster.autoscaler.minimum,
@@ -256,36 +237,3 @@ def declared_cluster_manifests(config: PlatformConfig) -> list[dict[str, Any]]:
     return [
         manifest for cluster in config.clusters if cluster.enabled for manifest in cluster_manifests(config, cluster)
     ]
-
-
-def team_quota(team: TeamConfig) -> dict[str, Any]:
-    """The ResourceQuota of a team namespace: pods, CPU and memory, GPUs and operator clusters."""
-    quota = team.quota
-    hard = {
-        "pods": str(quota.pods),
-        "requests.cpu": quota.requests.cpu,
-        "requests.memory": quota.requests.memory,
-        "limits.cpu": quota.limits.cpu,
-        "limits.memory": quota.limits.memory,
-        f"requests.{GPU_RESOURCE}": str(quota.gpus),
-        "count/daskclusters.kubernetes.dask.org": str(quota.dask_clusters),
-    }
-    return {
-        "apiVersion": "v1",
-        "kind": "ResourceQuota",
-        "metadata": _metadata(TEAM_QUOTA_NAME, team.name),
-        "spec": {"hard": hard},
-    }
-
-
-def team_limit_range(team: TeamConfig) -> dict[str, Any]:
-    """Container defaults, so that a pod without resources is admitted by the quota and counted within it."""
-    defaults = team.container_defaults.model_dump(mode="json")
-    return {
-        "apiVersion": "v1",
-        "kind": "LimitRange",
-        "metadata": _metadata(TEAM_LIMIT_RANGE_NAME, team.name),
-        "spec": {
-            "limits": [{"type": "Container", "defaultRequest": defaults["requests"], "default": defaults["limits"]}]
-        },
-    }

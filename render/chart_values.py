@@ -1,26 +1,24 @@
 """Helm values for the two charts, as plain data computed from the typed config.
 
 Nothing secret is ever placed here: the simple-auth password reaches the gateway pod from a Kubernetes
-Secret through ``gateway.env``; the JupyterHub token is read by the chart from an existing Secret.
+Secret through ``gateway.env``; the JupyterHub token is read by the chart from an existing Secret. The gateway's
+configuration is ``shipped/gateway_config.py`` verbatim, with its data as JSON in ``gateway.env``.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from components.clusters_config import gateway_team_namespaces
-from components.config import PlatformConfig, Resources
-from components.gateway_options import (
-    PASSWORD_ENV,
-    cluster_options_config,
-    password_from_environment_config,
-)
+from config.platform import PlatformConfig
+from render.gateway_options import gateway_config_source, gateway_data_env, gateway_options_data
+from render.names import GATEWAY_RELEASE, PASSWORD_ENV, PASSWORD_SECRET_KEY
+from render.pods import resource_requirements
+from render.teams import gateway_team_namespaces
 
-GATEWAY_RELEASE = "dask-gateway"
-OPERATOR_RELEASE = "dask-kubernetes-operator"
 GATEWAY_SERVER_IMAGE = "ghcr.io/dask/dask-gateway-server"
 OPERATOR_IMAGE = "ghcr.io/dask/dask-kubernetes-operator"
-PASSWORD_SECRET_KEY = "password"
+GATEWAY_CONFIG_KEY = "dask-platform"
+"""The ``gateway.extraConfig`` entry that holds ``shipped/gateway_config.py``."""
 
 # Requests and limits for the chart's own pods, so that every container on the platform has both.
 _SMALL_POD = {
@@ -29,29 +27,15 @@ _SMALL_POD = {
 }
 
 
-def _resources(resources: Resources) -> dict[str, Any]:
-    return resources.model_dump(mode="json")
-
-
 def operator_values(config: PlatformConfig) -> dict[str, Any]:
     values: dict[str, Any] = {
         "image": {"name": OPERATOR_IMAGE, "tag": config.operator.chart.version},
-        "resources": _resources(config.operator.resources),
+        "resources": resource_requirements(config.operator.resources),
         "rbac": {"create": True, "cluster": config.operator.scope == "cluster"},
     }
     if config.operator.scope == "namespace":
         values["kopfArgs"] = ["--namespace", config.operator_namespace]
     return values
-
-
-def traefik_service_name() -> str:
-    return f"traefik-{GATEWAY_RELEASE}"
-
-
-def gateway_address(config: PlatformConfig) -> str:
-    """The gateway's in-cluster address: traefik fronts both the API and the scheduler proxy."""
-    port = config.gateway.service.port
-    return f"http://{traefik_service_name()}.{config.namespaces.gateway}.svc.cluster.local:{port}"
 
 
 def gateway_values(
@@ -65,14 +49,15 @@ def gateway_values(
     """
     gateway = config.gateway
     image_name, _, image_tag = (default_image or gateway.image.reference).rpartition(":")
-    extra_config = {
-        "dask-platform-10-cluster-options": cluster_options_config(
-            gateway,
-            default_image=f"{image_name}:{image_tag}",
-            team_namespaces=gateway_team_namespaces(config.teams),
-        )
-    }
-    env: list[dict[str, Any]] = []
+    simple_password = gateway.auth.type == "simple" and password_secret_name is not None
+    data = gateway_options_data(
+        gateway,
+        default_image=f"{image_name}:{image_tag}",
+        team_namespaces=gateway_team_namespaces(config.teams),
+        password_env=PASSWORD_ENV if simple_password else None,
+        password_required=simple_password,
+    )
+    env: list[dict[str, Any]] = [gateway_data_env(data)]
     auth: dict[str, Any] = {"type": gateway.auth.type}
     if gateway.auth.type == "jupyterhub":
         hub = gateway.auth.jupyterhub
@@ -94,7 +79,6 @@ def gateway_values(
                 },
             }
         )
-        extra_config["dask-platform-20-password"] = password_from_environment_config()
     pull_secrets = [{"name": name} for name in gateway.image_pull_secrets]
     server_image = {"name": GATEWAY_SERVER_IMAGE, "tag": gateway.chart.version}
     return {
@@ -104,7 +88,7 @@ def gateway_values(
             "resources": _SMALL_POD,
             "env": env,
             "auth": auth,
-            "extraConfig": extra_config,
+            "extraConfig": {GATEWAY_CONFIG_KEY: gateway_config_source()},
             "backend": {
                 "image": {
                     "name": image_name,

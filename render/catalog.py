@@ -26,14 +26,15 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
-from components.images_config import CATALOG_IMAGES, ImageProfile, ImagesConfig, ProcessorConfig, Target
+from config.gateway import GatewayConfig
+from config.images import CATALOG_IMAGES, ImageProfile, ImagesConfig, ProcessorConfig, Target
+from config.platform import PlatformConfig
+from config.stack import PROJECT_DIR
+from render.gateway_options import gateway_config_source, gateway_data_text, gateway_options_data
+from render.names import PASSWORD_ENV
 
-if TYPE_CHECKING:
-    from components.config import GatewayConfig, PlatformConfig
-
-REPO_ROOT = Path(__file__).resolve().parent.parent
 DEBIAN_RELEASE = "bookworm"
 TINI_VERSION = "0.19.0-1+b3"
 """tini as packaged in Debian ``DEBIAN_RELEASE``; pinned like every other input of an image."""
@@ -184,7 +185,7 @@ def _digest(payload: object) -> str:
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
 
-def lock_input_digest(lock: LockSpec, root: Path = REPO_ROOT) -> str:
+def lock_input_digest(lock: LockSpec, root: Path = PROJECT_DIR) -> str:
     """What a lock was resolved from: when this changes, the lock must be generated again."""
     return _digest(
         {
@@ -221,31 +222,21 @@ def _context_files(root: Path, context: str) -> list[str]:
     return [name for name in files if not _NOT_IN_IMAGE.search(name.removeprefix(context + "/"))]
 
 
-_LOCAL_GATEWAY = """\
-# The local target's own dask-gateway-server: clusters run as processes of this container, as its
-# non-root user (hence the "unsafe" local backend, which does not switch users).
-import os
+def local_gateway_build_args(gateway: GatewayConfig) -> dict[str, str]:
+    """What the ``local`` target's own dask-gateway-server runs with: the shipped configuration module and the
+    stack's cluster options, for clusters that run as local processes.
 
-c.DaskGateway.backend_class = "dask_gateway_server.backends.local.UnsafeLocalBackend"
-c.Proxy.address = "0.0.0.0:8000"
-if "{password_env}" in os.environ:
-    c.SimpleAuthenticator.password = os.environ["{password_env}"]
-
-"""
-
-
-def local_gateway_config(gateway: GatewayConfig) -> str:
-    """The config the ``local`` target's gateway runs with: the stack's cluster options, local processes.
-
-    Local clusters have no image, so the image option is neither offered with a default nor restricted.
+    Local clusters have no image, so the image option is neither offered with a default nor restricted. A
+    password is optional: the container's ``DASK_GATEWAY_PASSWORD`` sets one when it is there.
     """
-    from components.gateway_options import PASSWORD_ENV, cluster_options_config
-
     any_image = gateway.cluster_options.model_copy(update={"allowed_images": []})
-    options = cluster_options_config(
-        gateway.model_copy(update={"cluster_options": any_image}), default_image="", backend="local"
+    data = gateway_options_data(
+        gateway.model_copy(update={"cluster_options": any_image}),
+        default_image="",
+        backend="local",
+        password_env=PASSWORD_ENV,
     )
-    return _LOCAL_GATEWAY.format(password_env=PASSWORD_ENV) + options
+    return {"GATEWAY_CONFIG": gateway_config_source(), "GATEWAY_OPTIONS": gateway_data_text(data)}
 
 
 def _base_spec(images: ImagesConfig, name: str, target: Target, gateway: GatewayConfig | None, root: Path) -> ImageSpec:
@@ -264,7 +255,7 @@ def _base_spec(images: ImagesConfig, name: str, target: Target, gateway: Gateway
             raise ValueError("the local target's image carries the gateway's config: pass the gateway config")
         locks.append(_base_lock(images, profile, "local"))
         build_args["LOCAL_LOCK"] = locks[1].removeprefix("images/base/")
-        build_args["GATEWAY_CONFIG"] = local_gateway_config(gateway)
+        build_args.update(local_gateway_build_args(gateway))
     digest = _content_digest(root, BASE_DOCKERFILE, locks, build_args, target, None)
     return ImageSpec(
         key=f"base-{name}-{target}",
@@ -350,7 +341,7 @@ def _jupyter_spec(images: ImagesConfig, root: Path) -> ImageSpec:
     )
 
 
-def image_specs(images: ImagesConfig, gateway: GatewayConfig, root: Path = REPO_ROOT) -> list[ImageSpec]:
+def image_specs(images: ImagesConfig, gateway: GatewayConfig, root: Path = PROJECT_DIR) -> list[ImageSpec]:
     """Every image of the stack, each after the image it builds FROM."""
     bases = {
         (name, target): _base_spec(images, name, target, gateway, root)
@@ -371,7 +362,7 @@ def profile_image(
     profile: str,
     target: Target = "k8s",
     gateway: GatewayConfig | None = None,
-    root: Path = REPO_ROOT,
+    root: Path = PROJECT_DIR,
 ) -> str:
     """The full reference of a profile's base image: what clusters of that profile run.
 
@@ -419,7 +410,7 @@ def lock_pins(text: str) -> dict[str, str]:
     return {_canonical(name): version for name, version in _PIN.findall(text)}
 
 
-def check_catalog(images: ImagesConfig, root: Path = REPO_ROOT) -> list[str]:
+def check_catalog(images: ImagesConfig, root: Path = PROJECT_DIR) -> list[str]:
     """Problems that would make a build install something other than the config says, one message each."""
     problems: list[str] = []
     fix = "run `.venv/bin/python -m tools.lock` and commit the result"

@@ -1,4 +1,5 @@
-"""Building blocks shared by every section of the stack config: the base model and validated scalar types."""
+"""Building blocks shared by every section of the stack config: the base model, validated scalar types and the
+versions the platform pins by default."""
 
 from __future__ import annotations
 
@@ -9,9 +10,12 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, model_validator
 from pydantic.alias_generators import to_camel
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
-from components.quantities import gateway_memory_bytes, kubernetes_quantity
+from config.quantities import gateway_memory_bytes, kubernetes_quantity
 
 DASK_HELM_REPOSITORY = "https://helm.dask.org"
+DASK_GATEWAY_VERSION = "2026.3.0"
+"""The gateway chart and the dask-gateway every image installs: one version, so clients and clusters agree."""
+DASK_OPERATOR_VERSION = "2026.3.0"
 
 
 class ConfigModel(BaseModel):

@@ -1,0 +1,24 @@
+"""The platform's own namespaces and their Pod Security level: ``dask-platform:namespaces``."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from config.types import ConfigModel, KubernetesName
+
+
+class NamespacesConfig(ConfigModel):
+    gateway: KubernetesName = "dask-gateway"
+    operator: KubernetesName = "dask-operator"
+    users: list[KubernetesName] = Field(default_factory=lambda: ["dask-users"], min_length=1)
+    pod_security: Literal["privileged", "baseline", "restricted"] = "baseline"
+    protect: bool | None = None
+    """Protect namespaces from deletion; defaults to on in prod."""
+
+    @model_validator(mode="after")
+    def _users_unique(self) -> NamespacesConfig:
+        if len(set(self.users)) != len(self.users):
+            raise ValueError(f"users lists a namespace twice: {self.users}")
+        return self

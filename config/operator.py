@@ -1,0 +1,16 @@
+"""The dask-kubernetes-operator release and who may use it: ``dask-platform:operator``."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from config.types import DASK_OPERATOR_VERSION, ChartConfig, ConfigModel, Resources, resources_of
+
+
+class OperatorConfig(ConfigModel):
+    chart: ChartConfig = ChartConfig(version=DASK_OPERATOR_VERSION)
+    scope: Literal["cluster", "namespace"] = "cluster"
+    """``namespace``: the operator runs in and watches the single user namespace, with a namespaced Role."""
+    user_access: Literal["namespace", "cluster"] = "namespace"
+    """Bind the user ClusterRole per user namespace (RoleBindings) or cluster-wide (ClusterRoleBinding)."""
+    resources: Resources = resources_of("100m", "128Mi", "500m", "256Mi")

@@ -1,0 +1,244 @@
+"""The whole stack config, and every rule that needs more than one section.
+
+Each section's own rules live with its model (``config/gateway.py``, ``config/clusters.py`` ...). A rule that
+reads two sections lives here, and only here: ``PlatformConfig`` runs them all after the sections are valid,
+and each problem is reported at the key it is about, so the user sees one line with that key and its value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Literal
+
+from pydantic import Field, ValidationError, model_validator
+from pydantic_core import InitErrorDetails
+
+from config.clusters import DeclaredClusterConfig, ImageChoice
+from config.footprint import minimum_footprint, quota_problems
+from config.gateway import GatewayConfig
+from config.images import CATALOG_IMAGES, ImagesConfig
+from config.kubernetes import KubernetesConfig
+from config.namespaces import NamespacesConfig
+from config.operator import OperatorConfig
+from config.session import SessionConfig
+from config.teams import TeamConfig
+from config.types import ConfigModel, cross_section_problem
+
+Problems = Iterator[InitErrorDetails]
+
+
+class PlatformConfig(ConfigModel):
+    environment: Literal["dev", "prod"] = "prod"
+    """Unset means prod: the strict choice (protection, mandatory policies) is the safe default."""
+    kubernetes: KubernetesConfig = KubernetesConfig()
+    namespaces: NamespacesConfig = NamespacesConfig()
+    operator: OperatorConfig = OperatorConfig()
+    gateway: GatewayConfig = GatewayConfig()
+    session: SessionConfig = SessionConfig()
+    images: ImagesConfig = ImagesConfig()
+    clusters: list[DeclaredClusterConfig] = Field(default_factory=list)
+    teams: list[TeamConfig] = Field(default_factory=list)
+
+    @property
+    def is_prod(self) -> bool:
+        return self.environment == "prod"
+
+    @property
+    def protect_namespaces(self) -> bool:
+        return self.is_prod if self.namespaces.protect is None else self.namespaces.protect
+
+    @property
+    def session_enabled(self) -> bool:
+        return not self.is_prod if self.session.enabled is None else self.session.enabled
+
+    @property
+    def session_namespace(self) -> str:
+        return self.session.namespace or self.namespaces.users[0]
+
+    @property
+    def gateway_cluster_namespace(self) -> str:
+        return self.gateway.cluster_namespace or self.namespaces.users[0]
+
+    @property
+    def operator_namespace(self) -> str:
+        """In namespace scope the chart's Role only covers its release namespace, so it runs next to the clusters."""
+        if self.operator.scope == "namespace":
+            return self.namespaces.users[0]
+        return self.namespaces.operator
+
+    @property
+    def session_image(self) -> str:
+        return self.session.image or self.gateway.image.reference
+
+    @model_validator(mode="after")
+    def _cross_section_rules(self) -> PlatformConfig:
+        problems = [problem for rule in CROSS_SECTION_RULES for problem in rule(self)]
+        if problems:
+            raise ValidationError.from_exception_data("PlatformConfig", problems)
+        return self
+
+
+def _namespace_choices(config: PlatformConfig) -> Problems:
+    users = list(config.namespaces.users)
+    listed = f"one of namespaces.users ({', '.join(users)})"
+    if config.session.namespace is not None and config.session.namespace not in users:
+        yield cross_section_problem(("session", "namespace"), config.session.namespace, f"must be {listed}")
+    if config.gateway.cluster_namespace is not None and config.gateway.cluster_namespace not in users:
+        yield cross_section_problem(
+            ("gateway", "clusterNamespace"), config.gateway.cluster_namespace, f"must be {listed}"
+        )
+
+
+def _operator_scope(config: PlatformConfig) -> Problems:
+    if config.operator.scope != "namespace":
+        return
+    users = list(config.namespaces.users)
+    if len(users) != 1:
+        yield cross_section_problem(
+            ("namespaces", "users"),
+            users,
+            "operator.scope 'namespace' watches exactly one namespace: list one, or set operator.scope 'cluster'",
+        )
+    if config.operator.user_access == "cluster":
+        yield cross_section_problem(
+            ("operator", "userAccess"), "cluster", "cluster-wide user access needs operator.scope 'cluster'"
+        )
+    if config.teams:
+        yield cross_section_problem(
+            ("teams",),
+            [team.name for team in config.teams],
+            "team namespaces need operator.scope 'cluster': a namespace-scoped operator watches only "
+            f"{config.operator_namespace!r}",
+        )
+
+
+def _catalog_and_gateway(config: PlatformConfig) -> Problems:
+    images, gateway = config.images, config.gateway
+    if images.dask_gateway_version != gateway.chart.version:
+        yield cross_section_problem(
+            ("images", "daskGatewayVersion"),
+            images.dask_gateway_version,
+            f"differs from gateway.chart.version {gateway.chart.version!r}: every image's dask-gateway must match "
+            "the gateway it talks to; set both to the same version",
+        )
+    if not images.pushes(config.is_prod) and len(images.platforms) > 1:
+        yield cross_section_problem(
+            ("images", "platforms"),
+            images.platforms,
+            "images that are not pushed are loaded into the local Docker daemon, which holds one platform per tag; "
+            "build one platform, or set images.push",
+        )
+    allowed = gateway.cluster_options.allowed_images
+    if allowed and gateway.image.from_catalog and CATALOG_IMAGES not in allowed:
+        yield cross_section_problem(
+            ("gateway", "clusterOptions", "allowedImages"),
+            allowed,
+            f"the default image comes from the image catalog (images.defaultProfile), so the list must include "
+            f"{CATALOG_IMAGES!r}; or set gateway.image.name and tag to an image of the list",
+        )
+
+
+def _teams(config: PlatformConfig) -> Problems:
+    platform = list(dict.fromkeys([config.namespaces.gateway, config.operator_namespace, *config.namespaces.users]))
+    seen: set[str] = set()
+    group_owner: dict[str, str] = {}
+    for index, team in enumerate(config.teams):
+        if team.name in platform:
+            yield cross_section_problem(
+                ("teams", index, "name"),
+                team.name,
+                f"is already a platform namespace ({', '.join(platform)}); teams need their own",
+            )
+        if team.name in seen:
+            yield cross_section_problem(("teams", index, "name"), team.name, "names a team that is already listed")
+        seen.add(team.name)
+        for group in team.gateway_groups:
+            if group in group_owner:
+                yield cross_section_problem(
+                    ("teams", index, "gatewayGroups"),
+                    group,
+                    f"group {group!r} already sends its clusters to team {group_owner[group]!r}",
+                )
+            group_owner.setdefault(group, team.name)
+
+
+def _image_profiles(index: int, cluster: DeclaredClusterConfig, profiles: list[str]) -> Problems:
+    choices: list[tuple[tuple[str | int, ...], ImageChoice]] = [((), cluster), (("worker",), cluster.worker)]
+    choices += [(("workerGroups", position), group) for position, group in enumerate(cluster.worker_groups)]
+    if cluster.job is not None:
+        choices.append((("job",), cluster.job))
+    for path, choice in choices:
+        if choice.profile is not None and choice.profile not in profiles:
+            yield cross_section_problem(
+                ("clusters", index, *path, "profile"),
+                choice.profile,
+                f"no such image profile; images.profiles has {', '.join(profiles) or 'none'}",
+            )
+
+
+def _clusters(config: PlatformConfig) -> Problems:
+    allowed_namespaces = [*config.namespaces.users, *(team.name for team in config.teams)]
+    profiles = list(config.images.profiles)
+    declared: set[tuple[str, str]] = set()
+    for index, cluster in enumerate(config.clusters):
+        if cluster.namespace not in allowed_namespaces:
+            yield cross_section_problem(
+                ("clusters", index, "namespace"),
+                cluster.namespace,
+                f"is neither a user nor a team namespace; use one of {', '.join(allowed_namespaces)}",
+            )
+        if (cluster.namespace, cluster.name) in declared:
+            yield cross_section_problem(
+                ("clusters", index, "name"),
+                cluster.name,
+                f"another cluster in namespace {cluster.namespace!r} already has this name",
+            )
+        declared.add((cluster.namespace, cluster.name))
+        yield from _image_profiles(index, cluster, profiles)
+
+
+def _quotas(config: PlatformConfig) -> Problems:
+    for index, team in enumerate(config.teams):
+        in_team = [cluster for cluster in config.clusters if cluster.enabled and cluster.namespace == team.name]
+        for key, allowed, need in quota_problems(team.quota, minimum_footprint(in_team)):
+            yield cross_section_problem(
+                ("teams", index, "quota", *key),
+                allowed,
+                f"the enabled clusters declared in {team.name!r} need {need} at their smallest; raise the quota "
+                "or shrink those clusters",
+            )
+
+
+CROSS_SECTION_RULES: tuple[Callable[[PlatformConfig], Problems], ...] = (
+    _namespace_choices,
+    _operator_scope,
+    _catalog_and_gateway,
+    _teams,
+    _clusters,
+    _quotas,
+)
+
+
+def secret_problems(config: PlatformConfig, secrets_set: frozenset[str]) -> list[tuple[str, object, str]]:
+    """Rules between the config and the secret keys a stack sets: (key path, its value, what is wrong and what to
+    do)."""
+    problems: list[tuple[str, object, str]] = []
+    if config.is_prod and config.gateway.auth.type == "simple" and "gatewayPassword" not in secrets_set:
+        problems.append(
+            (
+                "gateway.auth.type",
+                "simple",
+                "prod needs a password; set it with `pulumi config set --secret dask-platform:gatewayPassword`, "
+                "or use type 'jupyterhub'",
+            )
+        )
+    if (config.images.registry_username is None) == ("registryPassword" in secrets_set):
+        problems.append(
+            (
+                "images.registryUsername",
+                config.images.registry_username,
+                "goes together with the secret dask-platform:registryPassword: set both to log in to "
+                f"{config.images.registry}, or neither to use the build host's own docker login",
+            )
+        )
+    return problems

@@ -1,0 +1,63 @@
+"""Team namespaces in stack config (``dask-platform:teams``): a namespace with a quota, container defaults that
+keep unsized pods inside that quota, and optionally the gateway user groups whose clusters land there."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import AfterValidator, Field, model_validator
+
+from config.quantities import kubernetes_quantity
+from config.types import ConfigModel, KubernetesName, ResourceAmounts, Resources, resources_of
+
+RESERVED_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
+
+
+def _team_name(value: str) -> str:
+    if value in RESERVED_NAMESPACES or value.startswith("kube-"):
+        raise ValueError("names a namespace Kubernetes reserves for itself; pick another team name")
+    return value
+
+
+TeamName = Annotated[KubernetesName, AfterValidator(_team_name)]
+
+
+def _default_quota() -> TeamQuota:
+    return TeamQuota(
+        pods=20,
+        requests=ResourceAmounts(cpu="8", memory="32Gi"),
+        limits=ResourceAmounts(cpu="16", memory="64Gi"),
+    )
+
+
+class TeamQuota(Resources):
+    """The team namespace's ResourceQuota: totals over all its pods, GPUs and operator clusters."""
+
+    pods: int = Field(gt=0)
+    gpus: int = Field(0, ge=0)
+    """``requests.nvidia.com/gpu``; 0 keeps GPUs out of the namespace."""
+    dask_clusters: int = Field(3, ge=0)
+    """How many DaskClusters (``count/daskclusters.kubernetes.dask.org``) may exist at once."""
+
+
+class TeamConfig(ConfigModel):
+    name: TeamName
+    """The team's namespace."""
+    quota: TeamQuota = Field(default_factory=_default_quota)
+    container_defaults: Resources = resources_of("250m", "512Mi", "1", "1Gi")
+    """The LimitRange defaults for containers that set no resources of their own."""
+    gateway_groups: list[str] = Field(default_factory=list)
+    """Gateway users in any of these groups (JupyterHub groups) get their clusters in this namespace."""
+
+    @model_validator(mode="after")
+    def _defaults_fit_the_quota(self) -> TeamConfig:
+        for kind in ("requests", "limits"):
+            for name in ("cpu", "memory"):
+                default = getattr(getattr(self.container_defaults, kind), name)
+                total = getattr(getattr(self.quota, kind), name)
+                if kubernetes_quantity(default) > kubernetes_quantity(total):
+                    raise ValueError(
+                        f"containerDefaults.{kind}.{name} {default!r} is above quota.{kind}.{name} {total!r}: "
+                        "a pod that sets no resources could never start"
+                    )
+        return self

@@ -1,0 +1,103 @@
+"""The data dask-gateway's configuration reads: cluster options, limits and auth of one stack, as JSON.
+
+The code that reads it is ``shipped/gateway_config.py``, a fixed module shipped verbatim (Helm ``extraConfig``,
+the ``local`` image), so the handler users run is the handler the tests import. The four options users' notebooks
+rely on keep their names and types: ``image`` (String), ``worker_cores`` (Float), ``worker_cores_limit`` (Float)
+and ``worker_memory`` (String such as ``"2 G"``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+from config.gateway import GatewayConfig, MemoryOption
+from config.quantities import gateway_memory_bytes
+from render.dask import SCHEDULER_COMMAND, WORKER_COMMAND
+from shipped import gateway_config
+from shipped.gateway_config import DATA_ENV
+
+Backend = Literal["kubernetes", "local"]
+
+LOCAL_PROXY_ADDRESS = "0.0.0.0:8000"
+"""The ``local`` image's scheduler proxy; the API listens on dask-gateway-server's default port 8000 too."""
+
+
+def gateway_config_source() -> str:
+    """The text of the gateway's configuration module, exactly as it ships."""
+    return Path(gateway_config.__file__).read_text()
+
+
+def _memory_bounds(memory: MemoryOption) -> dict[str, Any]:
+    return {
+        "default": memory.default,
+        "min": memory.min,
+        "max": memory.max,
+        "minBytes": gateway_memory_bytes(memory.min),
+        "maxBytes": gateway_memory_bytes(memory.max),
+    }
+
+
+def gateway_options_data(
+    gateway: GatewayConfig,
+    default_image: str,
+    backend: Backend = "kubernetes",
+    team_namespaces: Mapping[str, str] | None = None,
+    password_env: str | None = None,
+    password_required: bool = False,
+) -> dict[str, Any]:
+    """The JSON document ``shipped/gateway_config.py`` reads.
+
+    ``team_namespaces`` maps a gateway user group to the namespace its users' clusters run in (Kubernetes only);
+    ``password_env`` names the environment variable that carries the simple-auth password, if any.
+    """
+    if team_namespaces and backend != "kubernetes":
+        raise ValueError("team namespaces need the kubernetes backend: local clusters run in no namespace")
+    options = gateway.cluster_options
+    data: dict[str, Any] = {
+        "backend": backend,
+        "options": {
+            "image": {"default": default_image, "allowed": list(options.allowed_images)},
+            "workerCores": options.worker_cores.model_dump(),
+            "workerCoresLimit": options.worker_cores_limit.model_dump(),
+            "workerMemory": _memory_bounds(options.worker_memory),
+        },
+        "teamNamespaces": dict(team_namespaces or {}),
+        "limits": {
+            "clusterMaxCores": float(gateway.cluster_max_cores),
+            "clusterMaxMemory": gateway_memory_bytes(gateway.cluster_max_memory),
+            "clusterMaxWorkers": gateway.cluster_max_workers,
+            "idleTimeout": float(gateway.idle_timeout_seconds),
+        },
+        "schedulerCommand": list(SCHEDULER_COMMAND),
+        "workerCommand": list(WORKER_COMMAND),
+        "passwordEnv": password_env,
+        "passwordRequired": password_required,
+    }
+    if backend == "local":
+        data["proxyAddress"] = LOCAL_PROXY_ADDRESS
+    return data
+
+
+def gateway_data_text(data: Mapping[str, Any]) -> str:
+    """The document as it travels: compact, stable JSON."""
+    return json.dumps(data, sort_keys=True, separators=(",", ":"))
+
+
+def gateway_data_env(data: Mapping[str, Any]) -> dict[str, str]:
+    """The gateway container's environment entry that carries the document."""
+    return {"name": DATA_ENV, "value": gateway_data_text(data)}
+
+
+def gateway_data_of_env(env: Any) -> dict[str, Any] | None:
+    """The document back from a container's ``env`` list (as chart values or a pod spec hold it), or None."""
+    for item in env if isinstance(env, Sequence) and not isinstance(env, str) else []:
+        if isinstance(item, Mapping) and item.get("name") == DATA_ENV and isinstance(item.get("value"), str):
+            try:
+                data = json.loads(item["value"])
+            except json.JSONDecodeError:
+                return None
+            return data if isinstance(data, dict) else None
+    return None

@@ -1,0 +1,40 @@
+"""Names and labels that more than one part of the platform must agree on."""
+
+from __future__ import annotations
+
+PLATFORM_LABEL = {"app.kubernetes.io/part-of": "dask-platform"}
+
+GATEWAY_RELEASE = "dask-gateway"
+OPERATOR_RELEASE = "dask-kubernetes-operator"
+
+USER_SERVICE_ACCOUNT = "dask-user"
+"""The ServiceAccount in every user and team namespace that may create Dask clusters."""
+USER_CLUSTER_ROLE = "dask-platform-user"
+
+PASSWORD_SECRET_NAME = "dask-gateway-password"
+"""The Kubernetes Secret that carries the gateway's simple-auth password, in every namespace that needs it."""
+PASSWORD_SECRET_KEY = "password"
+PASSWORD_ENV = "DASK_GATEWAY_PASSWORD"
+"""The environment variable through which the simple-auth password reaches the gateway."""
+
+SESSION_NAME = "dask-session"
+TEAM_QUOTA_NAME = "dask-platform-team-quota"
+TEAM_LIMIT_RANGE_NAME = "dask-platform-container-defaults"
+
+
+def traefik_service_name() -> str:
+    return f"traefik-{GATEWAY_RELEASE}"
+
+
+def gateway_address(gateway_namespace: str, port: int) -> str:
+    """The gateway's in-cluster address: traefik fronts both the API and the scheduler proxy."""
+    return f"http://{traefik_service_name()}.{gateway_namespace}.svc.cluster.local:{port}"
+
+
+def pod_security_labels(level: str) -> dict[str, str]:
+    """Enforce the stack's Pod Security Standard level; warn and audit against the strictest one."""
+    return {
+        "pod-security.kubernetes.io/enforce": level,
+        "pod-security.kubernetes.io/warn": "restricted",
+        "pod-security.kubernetes.io/audit": "restricted",
+    }

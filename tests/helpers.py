@@ -1,0 +1,240 @@
+"""What the tests share: plans of the stacks and of variants of them, config parsing, policy runs, the gateway's
+shipped configuration loaded as the gateway loads it, and the upstream reference data.
+
+Test modules import from here and never from each other.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import functools
+import json
+import os
+import socket
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import pytest
+from dask_gateway_server.backends.kubernetes import KubeBackend, KubeClusterConfig
+from dask_gateway_server.models import User
+from traitlets.config.loader import PyFileConfigLoader
+
+from config.platform import PlatformConfig
+from config.stack import PROJECT, PROJECT_DIR, ConfigError, cli_config, parse_stack, stack_source
+from policy.pack import StackConfig, stack_context
+from policy.rules import PolicyContext, Violation, check_stack
+from render.catalog import image_specs, with_catalog_images
+from render.gateway_options import gateway_config_source, gateway_data_of_env, gateway_data_text
+from shipped.gateway_config import DATA_ENV
+from tools.plan import Plan, plan, plan_stack
+
+CHART = "kubernetes:helm.sh/v4:Chart"
+STACKS = ("dev", "prod")
+TEST_STACK_FILE = "Pulumi.test.yaml"
+Resources = list[dict[str, Any]]
+
+# ---------------------------------------------------------------------------------------------------------------
+# Upstream reference data
+
+
+REFERENCE_DIR = Path(os.environ.get("DASK_PLATFORM_REFERENCE", PROJECT_DIR.parent / "shared" / "reference"))
+"""Upstream charts and schemas: ``DASK_PLATFORM_REFERENCE``, or ``shared/reference`` beside the checkout."""
+
+
+def reference_path(*parts: str) -> Path:
+    """``<reference>/<parts>``, or skip (outside CI) / fail (in CI) when it is missing."""
+    path = REFERENCE_DIR.joinpath(*parts)
+    if path.exists():
+        return path
+    message = f"reference data {path} is missing: set DASK_PLATFORM_REFERENCE or check out shared/ beside the repo"
+    if "CI" in os.environ:
+        pytest.fail(f"{message}; CI must have it, so this check cannot be skipped")
+    pytest.skip(message)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Config
+
+
+def parse(values: Mapping[str, Any], secret_keys: Iterable[str] = ()) -> PlatformConfig:
+    """A stack's config from plain values (``{"gateway": {...}}``), as ``config.stack`` validates it."""
+    full = {f"{PROJECT}:{key}": value for key, value in values.items()}
+    return parse_stack(stack_source(TEST_STACK_FILE, full, [f"{PROJECT}:{key}" for key in secret_keys]))
+
+
+def error_for(values: Mapping[str, Any], secret_keys: Iterable[str] = ()) -> str:
+    """The message a bad config gets; every line of it names the stack file."""
+    with pytest.raises(ConfigError) as raised:
+        parse(values, secret_keys)
+    message = str(raised.value)
+    assert all(line.startswith(f"{TEST_STACK_FILE}: ") for line in message.splitlines()), message
+    return message
+
+
+def resolved(values: Mapping[str, Any]) -> PlatformConfig:
+    """A stack's config as the components get it: the catalog's images filled in."""
+    config = parse(values)
+    return with_catalog_images(config, image_specs(config.images, config.gateway))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Plans
+
+
+@functools.cache
+def stack_plan(stack: str) -> Plan:
+    """The plan of a repository stack file, once per test session (the program is deterministic)."""
+    return plan_stack(stack)
+
+
+def resources_of_type(stack: str, resource_type: str) -> Resources:
+    return [r for r in stack_plan(stack).resources if r["type"] == resource_type]
+
+
+def one(stack: str, resource_type: str, name: str) -> dict[str, Any]:
+    matches = [r for r in resources_of_type(stack, resource_type) if r["name"] == name]
+    assert len(matches) == 1, f"expected one {resource_type} named {name} in {stack}, found {len(matches)}"
+    return matches[0]
+
+
+def find(resources: Resources, resource_type: str, name: str) -> dict[str, Any]:
+    matches = [r for r in resources if r["type"] == resource_type and r["name"] == name]
+    assert len(matches) == 1, f"expected one {resource_type} {name}, found {len(matches)}"
+    return matches[0]
+
+
+def _merge(current: Any, change: Any) -> Any:
+    if isinstance(current, dict) and isinstance(change, dict):
+        return {**current, **{key: _merge(current.get(key), value) for key, value in change.items()}}
+    return change
+
+
+def stack_variant(stack: str, changes: Mapping[str, Any], secrets: Iterable[str] = ()) -> StackConfig:
+    """The stack file's config with ``changes`` merged into its sections, plus secret keys as the CLI marks them."""
+    values, secret_keys = cli_config(PROJECT_DIR / f"Pulumi.{stack}.yaml")
+    for section, change in changes.items():
+        key = f"{PROJECT}:{section}"
+        current = json.loads(values[key]) if key in values and values[key].startswith(("{", "[")) else values.get(key)
+        merged = _merge(current, change)
+        values[key] = merged if isinstance(merged, str) else json.dumps(merged)
+    for secret in secrets:
+        values[f"{PROJECT}:{secret}"] = "[secret]"
+        secret_keys = [*secret_keys, f"{PROJECT}:{secret}"]
+    return values, secret_keys
+
+
+def plan_variant(
+    stack: str,
+    sections: Mapping[str, Mapping[str, Any]] | None = None,
+    secrets: Mapping[str, str] | None = None,
+) -> Resources:
+    """Plan a stack file with top-level keys of some of its sections replaced and secret config set in clear.
+
+    The secrets are handed over as the Pulumi CLI does after decrypting a stack file: as values marked
+    secret, so a test can search the plan for the clear text.
+    """
+    values, secret_keys = cli_config(PROJECT_DIR / f"Pulumi.{stack}.yaml")
+    for section, replacements in (sections or {}).items():
+        key = f"{PROJECT}:{section}"
+        values[key] = json.dumps({**json.loads(values.get(key, "{}")), **replacements})
+    for name, secret in (secrets or {}).items():
+        values[f"{PROJECT}:{name}"] = secret
+        secret_keys.append(f"{PROJECT}:{name}")
+    return plan(stack, config=(values, secret_keys))
+
+
+def plan_own_stack(stack: str, sections: Mapping[str, Any]) -> Resources:
+    """Plan a stack file of one's own that sets only ``sections``, independent of the repository's stacks."""
+    values = {f"{PROJECT}:{section}": json.dumps(value) for section, value in sections.items()}
+    return plan(stack, config=(values, []))
+
+
+def release_inputs(resources: Resources, chart: str) -> dict[str, Any]:
+    """The inputs of the one Helm release of ``chart`` in a plan."""
+    releases = [r["inputs"] for r in resources if r["type"] == CHART and r["inputs"]["chart"] == chart]
+    assert len(releases) == 1, f"expected one release of chart {chart}, found {len(releases)}"
+    return releases[0]
+
+
+def gateway_data(resources: Resources) -> dict[str, Any]:
+    """The option data the gateway release of a plan carries (``render/gateway_options.py``)."""
+    values = release_inputs(resources, "dask-gateway")["values"]
+    data = gateway_data_of_env(values["gateway"]["env"])
+    assert data is not None, "the gateway release carries no DASK_PLATFORM_GATEWAY data"
+    return data
+
+
+def prod_with_rapids_enabled() -> Resources:
+    """The prod plan after a user flips the RAPIDS example's ``enabled`` switch in Pulumi.prod.yaml."""
+    values, secret_keys = cli_config(PROJECT_DIR / "Pulumi.prod.yaml")
+    key = f"{PROJECT}:clusters"
+    clusters = json.loads(values[key])
+    for cluster in clusters:
+        if cluster["name"] == "rapids":
+            cluster["enabled"] = True
+    values[key] = json.dumps(clusters)
+    return plan("prod", config=(values, secret_keys))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Policy
+
+
+def planned(
+    stack: str, changes: Mapping[str, Any] | None = None, secrets: Iterable[str] = ()
+) -> tuple[Resources, PolicyContext]:
+    """A stack's plan and policy context, from its stack file or a variant of it."""
+    if not changes and not secrets:
+        return copy.deepcopy(stack_plan(stack).resources), stack_context(stack)
+    config = stack_variant(stack, changes or {}, secrets)
+    return plan(stack, config=config), stack_context(stack, config=config)
+
+
+def edited(resources: Resources, resource_type: str, name: str, edit: Callable[[dict[str, Any]], Any]) -> Resources:
+    """A copy of the plan with ``edit`` applied to one resource's inputs."""
+    changed = copy.deepcopy(resources)
+    edit(find(changed, resource_type, name)["inputs"])
+    return changed
+
+
+def violations(resources: Iterable[Mapping[str, Any]], context: PolicyContext, rule: str) -> list[Violation]:
+    return [violation for violation in check_stack(resources, context) if violation.rule == rule]
+
+
+def messages(resources: Iterable[Mapping[str, Any]], context: PolicyContext, rule: str) -> str:
+    return "\n".join(violation.message for violation in violations(resources, context, rule))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The gateway's shipped configuration
+
+
+def free_ports(count: int) -> list[int]:
+    """Ports on 127.0.0.1 that nothing listens on right now."""
+    sockets = [socket.socket() for _ in range(count)]
+    try:
+        for sock in sockets:
+            sock.bind(("127.0.0.1", 0))
+        return [sock.getsockname()[1] for sock in sockets]
+    finally:
+        for sock in sockets:
+            sock.close()
+
+
+def kubernetes_backend(
+    data: Mapping[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, preamble: str = ""
+) -> KubeBackend:
+    """dask-gateway-server's Kubernetes backend, configured as the gateway pod configures it: the chart's own
+    settings (``preamble``), then ``shipped/gateway_config.py`` reading ``data`` from its environment."""
+    monkeypatch.setenv(DATA_ENV, gateway_data_text(data))
+    config_file = tmp_path / "dask_gateway_config.py"
+    config_file.write_text(f"{preamble}\n{gateway_config_source()}")
+    return KubeBackend(config=PyFileConfigLoader(config_file.name, path=str(tmp_path)).load_config())
+
+
+def cluster_config_for(backend: KubeBackend, request: Mapping[str, Any], user: User | None = None) -> KubeClusterConfig:
+    """What the gateway pod hands the controller for a new cluster: options parsed, handled, and validated."""
+    _, cluster_config = asyncio.run(backend.process_cluster_options(user or User("alice"), dict(request)))
+    return cluster_config
