@@ -7,12 +7,10 @@ from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
-from pulumi_kubernetes.helm import v4 as helm
 
-from components.kubernetes import declare
+from components.kubernetes import helm_release, password_secret
 from config.types import ChartConfig
-from render.names import GATEWAY_RELEASE, PASSWORD_SECRET_KEY, PASSWORD_SECRET_NAME
-from render.secrets import opaque_secret
+from render.names import GATEWAY_RELEASE, PASSWORD_SECRET_NAME
 
 
 class DaskGateway(pulumi.ComponentResource):
@@ -37,24 +35,21 @@ class DaskGateway(pulumi.ComponentResource):
         needs: list[pulumi.Resource] = [namespace, *depends_on]
         self.password_secret: pulumi.CustomResource | None = None
         if password is not None:
-            self.password_secret = declare(
+            self.password_secret = password_secret(
                 f"{name}-password",
-                opaque_secret(PASSWORD_SECRET_NAME, namespace_name),
+                PASSWORD_SECRET_NAME,
+                namespace_name,
+                password,
                 pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[namespace])),
-                string_data={PASSWORD_SECRET_KEY: password},
             )
             needs.append(self.password_secret)
-        self.chart = helm.Chart(
+        self.chart = helm_release(
             f"{name}-chart",
-            helm.ChartArgs(
-                name=GATEWAY_RELEASE,
-                chart="dask-gateway",
-                version=chart.version,
-                repository_opts=helm.RepositoryOptsArgs(repo=chart.repository),
-                namespace=namespace_name,
-                values=dict(values),
-                skip_crds=False,
-            ),
-            opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=needs)),
+            GATEWAY_RELEASE,
+            "dask-gateway",
+            chart,
+            namespace_name,
+            values,
+            pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=needs)),
         )
         self.register_outputs({"chartVersion": chart.version})

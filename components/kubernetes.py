@@ -7,6 +7,11 @@ from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
+from pulumi_kubernetes.helm import v4 as helm
+
+from config.types import ChartConfig
+from render.names import PASSWORD_SECRET_KEY
+from render.secrets import opaque_secret
 
 _RESOURCE_CLASSES: dict[tuple[str, str], type[pulumi.CustomResource]] = {
     ("v1", "Namespace"): k8s.core.v1.Namespace,
@@ -42,3 +47,36 @@ def declare(
     if resource_class is None:
         return k8s.apiextensions.CustomResource(name, api_version=api_version, kind=kind, **fields, **extra, opts=opts)
     return resource_class(name, **fields, **extra, opts=opts)
+
+
+def password_secret(
+    name: str, secret_name: str, namespace: str, password: pulumi.Output[str], opts: pulumi.ResourceOptions
+) -> pulumi.CustomResource:
+    """A Secret holding the gateway password under ``PASSWORD_SECRET_KEY``; the value stays a Pulumi secret."""
+    return declare(name, opaque_secret(secret_name, namespace), opts, string_data={PASSWORD_SECRET_KEY: password})
+
+
+def helm_release(
+    name: str,
+    release: str,
+    chart_name: str,
+    chart: ChartConfig,
+    namespace: str,
+    values: Mapping[str, Any],
+    opts: pulumi.ResourceOptions,
+) -> helm.Chart:
+    """A pinned chart from its repository, rendered by Pulumi with its CRDs: ``skip_crds=False`` makes a chart
+    version bump update the CRDs too, which Helm itself never does."""
+    return helm.Chart(
+        name,
+        helm.ChartArgs(
+            name=release,
+            chart=chart_name,
+            version=chart.version,
+            repository_opts=helm.RepositoryOptsArgs(repo=chart.repository),
+            namespace=namespace,
+            values=dict(values),
+            skip_crds=False,
+        ),
+        opts=opts,
+    )

@@ -7,9 +7,8 @@ from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
-from pulumi_kubernetes.helm import v4 as helm
 
-from components.kubernetes import declare
+from components.kubernetes import declare, helm_release
 from config.types import ChartConfig
 from render.names import OPERATOR_RELEASE
 from render.rbac import user_cluster_role, user_cluster_role_binding, user_role_binding, user_service_account
@@ -18,9 +17,9 @@ from render.rbac import user_cluster_role, user_cluster_role_binding, user_role_
 class DaskOperator(pulumi.ComponentResource):
     """The operator chart (with its CRDs), a user ClusterRole, and per-namespace ServiceAccounts and bindings.
 
-    Helm installs CRDs only once and never upgrades them. ``helm.v4.Chart`` renders the chart's ``crds/``
-    as ordinary Pulumi resources (``skip_crds=False``), so bumping ``operator.chart.version`` updates the
-    CRDs in the same ``pulumi up`` as the operator that needs them.
+    Helm installs CRDs only once and never upgrades them; the release renders the chart's ``crds/`` as
+    ordinary Pulumi resources, so bumping ``operator.chart.version`` updates the CRDs in the same ``pulumi up``
+    as the operator that needs them.
     """
 
     def __init__(
@@ -39,18 +38,14 @@ class DaskOperator(pulumi.ComponentResource):
         the chart needs first (its release namespace)."""
         super().__init__("dask-platform:operator:DaskOperator", name, None, opts)
         child = pulumi.ResourceOptions(parent=self, provider=provider)
-        self.chart = helm.Chart(
+        self.chart = helm_release(
             f"{name}-chart",
-            helm.ChartArgs(
-                name=OPERATOR_RELEASE,
-                chart="dask-kubernetes-operator",
-                version=chart.version,
-                repository_opts=helm.RepositoryOptsArgs(repo=chart.repository),
-                namespace=namespace,
-                values=dict(values),
-                skip_crds=False,
-            ),
-            opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=depends_on)),
+            OPERATOR_RELEASE,
+            "dask-kubernetes-operator",
+            chart,
+            namespace,
+            values,
+            pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=depends_on)),
         )
         self.user_role = declare(f"{name}-user", user_cluster_role(), child)
         self.service_accounts = [

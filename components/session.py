@@ -8,9 +8,7 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.kubernetes import declare
-from render.names import PASSWORD_SECRET_KEY
-from render.secrets import opaque_secret
+from components.kubernetes import declare, password_secret
 from render.session import SESSION_PASSWORD_SECRET
 
 
@@ -34,12 +32,7 @@ class DaskSession(pulumi.ComponentResource):
         needs = list(depends_on)
         if password is not None:
             needs.append(
-                declare(
-                    f"{name}-gateway-password",
-                    opaque_secret(SESSION_PASSWORD_SECRET, namespace),
-                    child,
-                    string_data={PASSWORD_SECRET_KEY: password},
-                )
+                password_secret(f"{name}-gateway-password", SESSION_PASSWORD_SECRET, namespace, password, child)
             )
         self.deployment = declare(
             name, deployment, pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=needs))

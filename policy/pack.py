@@ -129,26 +129,16 @@ def build_policies(context: PolicyContext) -> list[Policy]:
         schema = None
         if rule.name in _PACK_CONFIG:
             schema = PolicyConfigSchema(properties={_PACK_CONFIG[rule.name][0]: _STRING_LIST})
+        common: dict[str, Any] = {
+            "name": rule.name,
+            "description": rule.description,
+            "enforcement_level": level,
+            "config_schema": schema,
+        }
         if rule.stack_check is not None:
-            policies.append(
-                StackValidationPolicy(
-                    name=rule.name,
-                    description=rule.description,
-                    validate=_stack_validation(rule, context),
-                    enforcement_level=level,
-                    config_schema=schema,
-                )
-            )
+            policies.append(StackValidationPolicy(validate=_stack_validation(rule, context), **common))
         else:
-            policies.append(
-                ResourceValidationPolicy(
-                    name=rule.name,
-                    description=rule.description,
-                    validate=_resource_validation(rule, context),
-                    enforcement_level=level,
-                    config_schema=schema,
-                )
-            )
+            policies.append(ResourceValidationPolicy(validate=_resource_validation(rule, context), **common))
     return policies
 
 
