@@ -102,27 +102,3 @@ class GatewayConfig(ConfigModel):
     """0 disables the idle timeout; prod policy requires it on."""
     cluster_namespace: KubernetesName | None = None
     """Where gateway clusters run; defaults to the first user namespace."""
-
-    @model_validator(mode="after")
-    def _defaults_within_cluster_limits(self) -> GatewayConfig:
-        options = self.cluster_options
-        if options.worker_cores.max > options.worker_cores_limit.max:
-            raise ValueError(
-                f"clusterOptions.workerCores.max {options.worker_cores.max} is above "
-                f"clusterOptions.workerCoresLimit.max {options.worker_cores_limit.max}: "
-                "a limit raised to its request would leave the allowed range"
-            )
-        if options.worker_cores.max > self.cluster_max_cores:
-            raise ValueError(
-                f"clusterOptions.workerCores.max {options.worker_cores.max} is above "
-                f"clusterMaxCores {self.cluster_max_cores}"
-            )
-        if gateway_memory_bytes(options.worker_memory.max) > gateway_memory_bytes(self.cluster_max_memory):
-            raise ValueError(
-                f"clusterOptions.workerMemory.max {options.worker_memory.max!r} is above "
-                f"clusterMaxMemory {self.cluster_max_memory!r}"
-            )
-        explicit = not self.image.from_catalog
-        if options.allowed_images and explicit and self.image.reference not in options.allowed_images:
-            raise ValueError(f"the default image {self.image.reference!r} is not in clusterOptions.allowedImages")
-        return self

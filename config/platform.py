@@ -20,6 +20,7 @@ from config.images import CATALOG_IMAGES, ImagesConfig
 from config.kubernetes import KubernetesConfig
 from config.namespaces import NamespacesConfig
 from config.operator import OperatorConfig
+from config.quantities import gateway_memory_bytes
 from config.session import SessionConfig
 from config.teams import TeamConfig
 from config.types import ConfigModel, cross_section_problem
@@ -109,6 +110,36 @@ def _operator_scope(config: PlatformConfig) -> Problems:
             [team.name for team in config.teams],
             "team namespaces need operator.scope 'cluster': a namespace-scoped operator watches only "
             f"{config.operator_namespace!r}",
+        )
+
+
+def _gateway_option_bounds(config: PlatformConfig) -> Problems:
+    gateway = config.gateway
+    options = gateway.cluster_options
+    cores_max = ("gateway", "clusterOptions", "workerCores", "max")
+    if options.worker_cores.max > options.worker_cores_limit.max:
+        yield cross_section_problem(
+            cores_max,
+            options.worker_cores.max,
+            f"is above clusterOptions.workerCoresLimit.max {options.worker_cores_limit.max}: a limit raised to its "
+            "request would leave the allowed range",
+        )
+    if options.worker_cores.max > gateway.cluster_max_cores:
+        yield cross_section_problem(
+            cores_max, options.worker_cores.max, f"is above gateway.clusterMaxCores {gateway.cluster_max_cores}"
+        )
+    if gateway_memory_bytes(options.worker_memory.max) > gateway_memory_bytes(gateway.cluster_max_memory):
+        yield cross_section_problem(
+            ("gateway", "clusterOptions", "workerMemory", "max"),
+            options.worker_memory.max,
+            f"is above gateway.clusterMaxMemory {gateway.cluster_max_memory!r}",
+        )
+    explicit = not gateway.image.from_catalog
+    if options.allowed_images and explicit and gateway.image.reference not in options.allowed_images:
+        yield cross_section_problem(
+            ("gateway", "clusterOptions", "allowedImages"),
+            options.allowed_images,
+            f"must include the default image {gateway.image.reference!r} (gateway.image)",
         )
 
 
@@ -210,6 +241,7 @@ def _quotas(config: PlatformConfig) -> Problems:
 
 
 CROSS_SECTION_RULES: tuple[Callable[[PlatformConfig], Problems], ...] = (
+    _gateway_option_bounds,
     _namespace_choices,
     _operator_scope,
     _catalog_and_gateway,

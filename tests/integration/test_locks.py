@@ -35,6 +35,8 @@ from shipped.gateway_config import DATA_ENV
 from tests.helpers import free_ports
 from tools.lock import all_lock_specs, stack_configs
 
+pytestmark = pytest.mark.slow
+
 CONFIGS = stack_configs()
 LOCKS = all_lock_specs(CONFIGS)
 SMOKE = Path(__file__).with_name("lock_smoke.py")

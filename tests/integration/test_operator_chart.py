@@ -20,6 +20,8 @@ import yaml
 from render.chart_values import OPERATOR_IMAGE
 from tests.helpers import STACKS, plan_own_stack, release_inputs, stack_plan
 
+pytestmark = pytest.mark.slow
+
 OPERATOR_CHART = "dask-kubernetes-operator"
 # The oldest Kubernetes the platform targets (the dask-gateway chart's kubeVersion floor) and the newest one
 # kubernetes-validate knows.

@@ -82,8 +82,41 @@ def test_dev_defaults_keep_the_stack_file_short() -> None:
         ),
         pytest.param(
             {"environment": "dev", "gateway": {"clusterMaxCores": 2}},
-            ["dask-platform:gateway", "workerCores.max 4.0 is above clusterMaxCores 2.0"],
+            ["dask-platform:gateway.clusterOptions.workerCores.max = 4.0: is above gateway.clusterMaxCores 2.0"],
             id="option above cluster limit",
+        ),
+        pytest.param(
+            {
+                "environment": "dev",
+                "gateway": {"clusterOptions": {"workerCoresLimit": {"default": 1, "min": 1, "max": 2}}},
+            },
+            [
+                "dask-platform:gateway.clusterOptions.workerCores.max = 4.0: is above "
+                "clusterOptions.workerCoresLimit.max 2.0"
+            ],
+            id="cores above their limit's bound",
+        ),
+        pytest.param(
+            {"environment": "dev", "gateway": {"clusterMaxMemory": "8 G"}},
+            [
+                'dask-platform:gateway.clusterOptions.workerMemory.max = "16 G": '
+                "is above gateway.clusterMaxMemory '8 G'"
+            ],
+            id="memory option above cluster limit",
+        ),
+        pytest.param(
+            {
+                "environment": "dev",
+                "gateway": {
+                    "image": {"name": "ghcr.io/acme/dask", "tag": "1.0"},
+                    "clusterOptions": {"allowedImages": ["ghcr.io/acme/other:1.0"]},
+                },
+            },
+            [
+                'dask-platform:gateway.clusterOptions.allowedImages = ["ghcr.io/acme/other:1.0"]: must include '
+                "the default image 'ghcr.io/acme/dask:1.0'"
+            ],
+            id="default image not allowed",
         ),
         pytest.param(
             {"environment": "dev", "gateway": {"service": {"type": "Ingress"}}},

@@ -1,0 +1,164 @@
+"""Each security setting users rely on, one test each, against literal expected values.
+
+These compare the plan with what the documentation promises, never with the program's own constants, so that a
+change to a constant (a widened role, a dropped label) fails here instead of refreshing a snapshot.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from config.stack import PROJECT_DIR, cli_config
+from tests.helpers import STACKS, gateway_data, one, plan_own_stack, release_inputs, resources_of_type, stack_plan
+from tools.plan import plan_stack
+
+NAMESPACE = "kubernetes:core/v1:Namespace"
+DEPLOYMENT = "kubernetes:apps/v1:Deployment"
+CLUSTER_ROLE = "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole"
+CLUSTER_ROLE_BINDING = "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding"
+
+NON_ROOT_POD = {"runAsNonRoot": True, "runAsUser": 1000, "seccompProfile": {"type": "RuntimeDefault"}}
+DROPPED_PRIVILEGES = {"allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]}}
+
+
+def _containers(pod_spec: dict[str, Any]) -> list[dict[str, Any]]:
+    containers: list[dict[str, Any]] = pod_spec["containers"]
+    return containers
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_every_namespace_warns_and_audits_against_the_restricted_standard(stack: str) -> None:
+    for namespace in resources_of_type(stack, NAMESPACE):
+        labels = namespace["inputs"]["metadata"]["labels"]
+        assert labels["pod-security.kubernetes.io/warn"] == "restricted"
+        assert labels["pod-security.kubernetes.io/audit"] == "restricted"
+
+
+@pytest.mark.parametrize(("stack", "level"), [("dev", "baseline"), ("prod", "baseline")])
+def test_every_namespace_enforces_the_stacks_pod_security_level(stack: str, level: str) -> None:
+    levels = {
+        r["inputs"]["metadata"]["labels"]["pod-security.kubernetes.io/enforce"]
+        for r in resources_of_type(stack, NAMESPACE)
+    }
+    assert levels == {level}
+
+
+@pytest.mark.parametrize(("stack", "protected"), [("dev", False), ("prod", True)])
+def test_namespaces_are_protected_from_deletion_in_prod_only(stack: str, protected: bool) -> None:
+    assert {r["protect"] for r in resources_of_type(stack, NAMESPACE)} == {protected}
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_the_user_role_grants_exactly_the_documented_rules(stack: str) -> None:
+    (role,) = resources_of_type(stack, CLUSTER_ROLE)
+    assert role["inputs"]["metadata"]["name"] == "dask-platform-user"
+    assert role["inputs"]["rules"] == [
+        {
+            "apiGroups": ["kubernetes.dask.org"],
+            "resources": ["daskclusters", "daskworkergroups", "daskworkergroups/scale", "daskjobs", "daskautoscalers"],
+            "verbs": ["get", "list", "watch", "patch", "create", "delete"],
+        },
+        {"apiGroups": [""], "resources": ["pods", "pods/status", "services"], "verbs": ["get", "list", "watch"]},
+    ]
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_users_get_no_cluster_wide_binding_unless_the_stack_asks(stack: str) -> None:
+    assert resources_of_type(stack, CLUSTER_ROLE_BINDING) == []
+
+
+def test_the_session_pod_runs_as_a_numeric_non_root_user_with_the_runtime_seccomp_profile() -> None:
+    (deployment,) = resources_of_type("dev", DEPLOYMENT)
+    assert deployment["inputs"]["spec"]["template"]["spec"]["securityContext"] == NON_ROOT_POD
+
+
+def test_the_session_container_drops_every_capability_and_cannot_escalate() -> None:
+    (deployment,) = resources_of_type("dev", DEPLOYMENT)
+    (container,) = _containers(deployment["inputs"]["spec"]["template"]["spec"])
+    assert container["securityContext"] == DROPPED_PRIVILEGES
+
+
+def test_the_session_reads_the_gateway_password_from_its_own_secret() -> None:
+    values, secret_keys = cli_config(PROJECT_DIR / "Pulumi.dev.yaml")
+    values["dask-platform:gatewayPassword"] = "s3cret"
+    resources = plan_stack("dev", config=(values, [*secret_keys, "dask-platform:gatewayPassword"])).resources
+    (deployment,) = [r for r in resources if r["type"] == DEPLOYMENT]
+    (container,) = _containers(deployment["inputs"]["spec"]["template"]["spec"])
+    assert container["env"][-1] == {
+        "name": "DASK_GATEWAY__AUTH__KWARGS__PASSWORD",
+        "valueFrom": {"secretKeyRef": {"name": "dask-session-gateway-password", "key": "password"}},
+    }
+
+
+def test_the_gateway_reads_its_password_from_a_secret_and_requires_it() -> None:
+    values, secret_keys = cli_config(PROJECT_DIR / "Pulumi.dev.yaml")
+    values["dask-platform:gatewayPassword"] = "s3cret"
+    resources = plan_stack("dev", config=(values, [*secret_keys, "dask-platform:gatewayPassword"])).resources
+    gateway = release_inputs(resources, "dask-gateway")["values"]["gateway"]
+    assert gateway["env"][1] == {
+        "name": "DASK_GATEWAY_PASSWORD",
+        "valueFrom": {"secretKeyRef": {"name": "dask-gateway-password", "key": "password"}},
+    }
+    data = gateway_data(resources)
+    assert (data["passwordEnv"], data["passwordRequired"]) == ("DASK_GATEWAY_PASSWORD", True)
+    assert "s3cret" not in json.dumps(resources)
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_declared_cluster_pods_run_with_dropped_privileges_and_seccomp(stack: str) -> None:
+    clusters = [r for r in stack_plan(stack).resources if r["type"] == "kubernetes:kubernetes.dask.org/v1:DaskCluster"]
+    assert clusters
+    for cluster in clusters:
+        for part in ("scheduler", "worker"):
+            pod = cluster["inputs"]["spec"][part]["spec"]
+            assert pod["securityContext"] == {"seccompProfile": {"type": "RuntimeDefault"}}
+            for container in _containers(pod):
+                assert container["securityContext"] == DROPPED_PRIVILEGES
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_declared_clusters_start_dask_through_the_dask_command(stack: str) -> None:
+    (cluster, *_) = [
+        r for r in stack_plan(stack).resources if r["type"] == "kubernetes:kubernetes.dask.org/v1:DaskCluster"
+    ]
+    spec = cluster["inputs"]["spec"]
+    (scheduler,) = _containers(spec["scheduler"]["spec"])
+    (worker,) = _containers(spec["worker"]["spec"])
+    assert scheduler["args"] == ["dask", "scheduler", "--host", "0.0.0.0"]
+    assert worker["args"][:2] == ["dask", "worker"]
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_gateway_clusters_start_dask_through_the_dask_command(stack: str) -> None:
+    data = gateway_data(stack_plan(stack).resources)
+    assert (data["schedulerCommand"], data["workerCommand"]) == (["dask", "scheduler"], ["dask", "worker"])
+
+
+def test_a_namespace_scoped_operator_gets_a_namespaced_role_and_watches_only_its_namespace() -> None:
+    resources = plan_own_stack(
+        "scoped",
+        {"environment": "dev", "operator": {"scope": "namespace"}, "namespaces": {"users": ["dask-users"]}},
+    )
+    values = release_inputs(resources, "dask-kubernetes-operator")["values"]
+    assert values["rbac"] == {"create": True, "cluster": False}
+    assert values["kopfArgs"] == ["--namespace", "dask-users"]
+    assert release_inputs(resources, "dask-kubernetes-operator")["namespace"] == "dask-users"
+
+
+def test_cluster_wide_user_access_is_one_binding_of_the_user_role() -> None:
+    resources = plan_own_stack("wide", {"environment": "dev", "operator": {"userAccess": "cluster"}})
+    (binding,) = [r for r in resources if r["type"] == CLUSTER_ROLE_BINDING]
+    assert binding["inputs"]["roleRef"] == {
+        "apiGroup": "rbac.authorization.k8s.io",
+        "kind": "ClusterRole",
+        "name": "dask-platform-user",
+    }
+    assert binding["inputs"]["subjects"] == [{"kind": "ServiceAccount", "name": "dask-user", "namespace": "dask-users"}]
+
+
+def test_the_prod_gateway_is_reachable_only_inside_the_cluster() -> None:
+    values = one("prod", "kubernetes:helm.sh/v4:Chart", "dask-gateway-chart")["inputs"]["values"]
+    assert values["traefik"]["service"]["type"] == "ClusterIP"
