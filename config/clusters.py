@@ -56,15 +56,20 @@ class GpuConfig(ConfigModel):
     """GPUs per worker: ``nvidia.com/gpu`` limits, where such nodes are, and ``dask-cuda-worker`` as the command."""
 
     count: GpuCount
+    """GPUs per worker (`nvidia.com/gpu`)."""
     node_selector: dict[str, str] = Field(default_factory=dict)
+    """Node labels that GPU nodes carry."""
     tolerations: list[Toleration] = Field(default_factory=_gpu_node_toleration)
+    """Taints of GPU nodes the workers tolerate."""
 
 
 class ImageChoice(ConfigModel):
     """An explicit image or a profile of the image catalog (``images.profiles``); unset means the parent's."""
 
     image: str | None = Field(None, min_length=1)
+    """An explicit image; unset uses the parent's, or the gateway's default image."""
     profile: str | None = None
+    """An image profile of `images.profiles`, whose k8s base image runs."""
 
     @model_validator(mode="after")
     def _one_image_source(self) -> ImageChoice:
@@ -75,27 +80,35 @@ class ImageChoice(ConfigModel):
 
 class WorkersConfig(ImageChoice):
     replicas: int = Field(1, ge=0)
+    """Workers to start with."""
     resources: Resources = resources_of("1", "2Gi", "1", "2Gi")
+    """Each worker pod's requests and limits."""
     gpu: GpuConfig | None = None
     env: dict[str, str] = Field(default_factory=dict)
+    """Environment variables for the pods (never secret values)."""
 
 
 class WorkerGroupConfig(WorkersConfig):
     """An extra ``DaskWorkerGroup``, named ``<cluster>-<name>``."""
 
     name: KubernetesName
+    """The group's name."""
 
 
 class SchedulerConfig(ConfigModel):
     resources: Resources = resources_of("250m", "1Gi", "1", "1Gi")
+    """The scheduler pod's requests and limits."""
     service_type: Literal["ClusterIP", "NodePort", "LoadBalancer"] = "ClusterIP"
+    """The scheduler Service's type."""
 
 
 class AutoscalerConfig(ConfigModel):
     """The operator scales the default worker group between these bounds."""
 
     minimum: int = Field(ge=0)
+    """Fewest workers the operator scales to."""
     maximum: int = Field(ge=1)
+    """Most workers the operator scales to."""
 
     @model_validator(mode="after")
     def _ordered(self) -> AutoscalerConfig:
@@ -108,8 +121,11 @@ class JobConfig(ImageChoice):
     """The job runner pod of a ``DaskJob``; the operator points it at the job's scheduler."""
 
     command: list[str] = Field(min_length=1)
+    """The job runner's command."""
     resources: Resources = resources_of("250m", "512Mi", "1", "1Gi")
+    """The job runner pod's requests and limits."""
     env: dict[str, str] = Field(default_factory=dict)
+    """Environment variables for the pods (never secret values)."""
 
 
 class DeclaredClusterConfig(ImageChoice):
@@ -117,17 +133,25 @@ class DeclaredClusterConfig(ImageChoice):
     image; a worker group or job without its own choice runs the cluster's."""
 
     name: ClusterName
+    """The DaskCluster's name, unique in its namespace."""
     namespace: KubernetesName
+    """A user or team namespace."""
     enabled: bool = True
+    """Declare it; `false` keeps the entry without deploying it."""
     image_pull_policy: Literal["Always", "IfNotPresent", "Never"] = "IfNotPresent"
+    """The pull policy of the cluster's pods."""
     idle_timeout_seconds: int = Field(0, ge=0)
     """The operator deletes the cluster after this long without work; 0 keeps a declared cluster up."""
     labels: dict[str, str] = Field(default_factory=dict)
+    """Labels on the custom resources and the cluster's pods."""
     annotations: dict[str, str] = Field(default_factory=dict)
+    """Annotations on the custom resources and the cluster's pods."""
     env: dict[str, str] = Field(default_factory=dict)
+    """Environment variables for the pods (never secret values)."""
     scheduler: SchedulerConfig = SchedulerConfig()
     worker: WorkersConfig = WorkersConfig()
     worker_groups: list[WorkerGroupConfig] = Field(default_factory=list)
+    """Extra DaskWorkerGroups, named `<cluster>-<name>`."""
     autoscaler: AutoscalerConfig | None = None
     job: JobConfig | None = None
 

@@ -54,6 +54,7 @@ class ProcessorConfig(ConfigModel):
     """
 
     requirements: str = Field(pattern=r"^[\w./-]+$")
+    """The requirements file (in the repository) whose lock the image installs."""
     profile: str = "processor"
     """The profile whose base image this one builds from; its lock pins exactly that profile's Dask."""
 
@@ -62,6 +63,7 @@ class JupyterConfig(ConfigModel):
     """One JupyterLab image with a kernel per profile, each pinned to exactly that profile's versions."""
 
     enabled: bool = True
+    """Build the JupyterLab image with one kernel per profile."""
     python: ExactVersion = "3.13.12"
     """The Python running JupyterLab itself; every kernel runs its own profile's Python."""
 
@@ -87,12 +89,15 @@ class ImagesConfig(ConfigModel):
     registry: RegistryPrefix = "localhost/dask-platform"
     """Registry and organisation prefix of every image, e.g. ``ghcr.io/acme``."""
     targets: list[Target] = Field(default_factory=lambda: list[Target](["k8s"]), min_length=1)
+    """Which base images each profile gets: `k8s` (clusters) and `local` (with its own dask-gateway-server)."""
     dask_gateway_version: ExactVersion = DASK_GATEWAY_VERSION
     """One dask-gateway version for every image; must equal the gateway chart version."""
     profiles: dict[ImageName, ImageProfile] = Field(default_factory=_default_profiles, min_length=1)
+    """Python/Dask pairs by name, such as `{staging: {python: 3.13.12, dask: 2026.1.2}}`."""
     default_profile: str = "staging"
     """The profile of the gateway's default image and of the session's client image."""
     processors: dict[ImageName, ProcessorConfig] = Field(default_factory=_default_processors)
+    """Images built from a profile's base plus a requirements file, by name."""
     staging: ProcessorConfig | None = Field(default_factory=_default_staging)
     """The staging image per target (``<registry>/dask/staging/<target>``); ``null`` builds none."""
     jupyter: JupyterConfig = JupyterConfig()

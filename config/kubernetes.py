@@ -9,4 +9,6 @@ class KubernetesConfig(ConfigModel):
     """How the explicit Kubernetes provider reaches the cluster."""
 
     context: str | None = None
+    """The kubeconfig context every Kubernetes resource is created through; unset uses the current one."""
     kubeconfig: str | None = None
+    """A kubeconfig file's path or contents; unset uses the default kubeconfig."""

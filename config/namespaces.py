@@ -11,9 +11,13 @@ from config.types import ConfigModel, KubernetesName
 
 class NamespacesConfig(ConfigModel):
     gateway: KubernetesName = "dask-gateway"
+    """The dask-gateway release's namespace."""
     operator: KubernetesName = "dask-operator"
+    """The dask-kubernetes-operator's namespace (with `operator.scope: namespace`, the user namespace)."""
     users: list[KubernetesName] = Field(default_factory=lambda: ["dask-users"], min_length=1)
+    """Namespaces where users' Dask clusters run, each with the `dask-user` ServiceAccount and its RBAC."""
     pod_security: Literal["privileged", "baseline", "restricted"] = "baseline"
+    """The Pod Security Standard every namespace enforces; all warn and audit against `restricted`."""
     protect: bool | None = None
     """Protect namespaces from deletion; defaults to on in prod."""
 

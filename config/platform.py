@@ -38,7 +38,9 @@ class PlatformConfig(ConfigModel):
     session: SessionConfig = SessionConfig()
     images: ImagesConfig = ImagesConfig()
     clusters: list[DeclaredClusterConfig] = Field(default_factory=list)
+    """Declared Dask clusters (see Declared clusters and team namespaces)."""
     teams: list[TeamConfig] = Field(default_factory=list)
+    """Team namespaces with quotas (see Declared clusters and team namespaces)."""
 
     @property
     def is_prod(self) -> bool:

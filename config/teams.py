@@ -34,6 +34,7 @@ class TeamQuota(Resources):
     """The team namespace's ResourceQuota: totals over all its pods, GPUs and operator clusters."""
 
     pods: int = Field(gt=0)
+    """Most pods in the namespace."""
     gpus: int = Field(0, ge=0)
     """``requests.nvidia.com/gpu``; 0 keeps GPUs out of the namespace."""
     dask_clusters: int = Field(3, ge=0)

@@ -21,7 +21,14 @@ DASK_OPERATOR_VERSION = "2026.3.0"
 class ConfigModel(BaseModel):
     """Stack keys are camelCase like Pulumi's own; unknown keys are errors, not silently ignored."""
 
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid", frozen=True)
+    model_config = ConfigDict(
+        alias_generator=to_camel,
+        populate_by_name=True,
+        extra="forbid",
+        frozen=True,
+        # A field's docstring is its description: the README's config reference is generated from them.
+        use_attribute_docstrings=True,
+    )
 
 
 def _check_kubernetes_quantity(value: str) -> str:
@@ -67,7 +74,9 @@ GatewayMemory = Annotated[str, AfterValidator(_check_gateway_memory)]
 
 class ChartConfig(ConfigModel):
     version: ExactVersion
+    """An exact chart version."""
     repository: HttpsUrl = DASK_HELM_REPOSITORY
+    """The chart repository, `https://` or `oci://`."""
 
 
 class ResourceAmounts(ConfigModel):

@@ -123,3 +123,20 @@ def test_workflows_install_the_pulumi_cli_that_matches_the_sdk() -> None:
         for step in (step for job in yaml.safe_load(path.read_text())["jobs"].values() for step in job["steps"]):
             if str(step.get("uses", "")).startswith("pulumi/actions@"):
                 assert str(step["with"]["pulumi-version"]) == sdk, f"{path.name}: keep it at requirements.txt's pulumi"
+
+
+@pytest.mark.parametrize("path", WORKFLOW_FILES, ids=lambda path: path.name)
+def test_tests_read_upstream_charts_fetched_with_helm_pull_not_a_second_checkout(path: Path) -> None:
+    for job in yaml.safe_load(path.read_text())["jobs"].values():
+        steps = job["steps"]
+        assert not [step for step in steps if "repository" in step.get("with", {})], f"{path.name}: second checkout"
+        runs = [step.get("run") for step in steps]
+        if "bash scripts/test" not in runs:
+            continue
+        fetch = runs.index('bash scripts/fetch-reference "$RUNNER_TEMP/reference"')
+        test = runs.index("bash scripts/test")
+        assert fetch < test
+        assert steps[test]["env"]["DASK_PLATFORM_REFERENCE"] == "${{ runner.temp }}/reference"
+    assert (
+        "helm pull dask-gateway --repo https://helm.dask.org" in (PROJECT_DIR / "scripts/fetch-reference").read_text()
+    )
