@@ -12,12 +12,33 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BeforeValidator, Field, model_validator
 
-from config.types import ConfigModel, KubernetesName, Resources, resources_of
+from config.types import (
+    Annotations,
+    ConfigModel,
+    EnvValues,
+    KubernetesName,
+    LabelKey,
+    Labels,
+    LabelValue,
+    Resources,
+    resources_of,
+)
 
 GPU_RESOURCE = "nvidia.com/gpu"
 SCHEDULER_SUFFIX = "-scheduler"
 MAX_CLUSTER_NAME = 63 - len(SCHEDULER_SUFFIX)
 """The operator names the scheduler Service ``<cluster>-scheduler``, which must stay a valid 63-character name."""
+
+
+def worker_group_name(cluster: str, group: str) -> str:
+    """The DaskWorkerGroup of an extra group: named after its cluster, so two clusters' groups can collide."""
+    return f"{cluster}-{group}"
+
+
+def declared_resource_key(namespace: str, object_name: str) -> str:
+    """What the Pulumi names of a declared cluster's resources are made of: ``<namespace>-<object>``, so
+    ``(a-b, c)`` and ``(a, b-c)`` would meet; config/platform.py refuses such pairs."""
+    return f"{namespace}-{object_name}"
 
 
 def _positive_gpu_count(value: Any) -> int:
@@ -41,10 +62,21 @@ ClusterName = Annotated[KubernetesName, AfterValidator(_cluster_name)]
 
 
 class Toleration(ConfigModel):
-    key: str | None = None
+    key: LabelKey | None = None
+    """The taint's key; unset with `Exists` tolerates every taint."""
     operator: Literal["Exists", "Equal"] = "Exists"
-    value: str | None = None
+    value: LabelValue | None = None
+    """The taint's value, with `Equal` only."""
     effect: Literal["NoSchedule", "PreferNoSchedule", "NoExecute"] | None = None
+    """The taint effect tolerated; unset tolerates every effect."""
+
+    @model_validator(mode="after")
+    def _operator_fits(self) -> Toleration:
+        if self.operator == "Exists" and self.value:
+            raise ValueError(f"operator 'Exists' takes no value, got {self.value!r}; use operator 'Equal'")
+        if self.operator == "Equal" and self.key is None:
+            raise ValueError("operator 'Equal' needs a key")
+        return self
 
 
 def _gpu_node_toleration() -> list[Toleration]:
@@ -57,7 +89,7 @@ class GpuConfig(ConfigModel):
 
     count: GpuCount
     """GPUs per worker (`nvidia.com/gpu`)."""
-    node_selector: dict[str, str] = Field(default_factory=dict)
+    node_selector: Labels = Field(default_factory=dict)
     """Node labels that GPU nodes carry."""
     tolerations: list[Toleration] = Field(default_factory=_gpu_node_toleration)
     """Taints of GPU nodes the workers tolerate."""
@@ -84,7 +116,7 @@ class WorkersConfig(ImageChoice):
     resources: Resources = resources_of("1", "2Gi", "1", "2Gi")
     """Each worker pod's requests and limits."""
     gpu: GpuConfig | None = None
-    env: dict[str, str] = Field(default_factory=dict)
+    env: EnvValues = Field(default_factory=dict)
     """Environment variables for the pods (never secret values)."""
 
 
@@ -99,7 +131,9 @@ class SchedulerConfig(ConfigModel):
     resources: Resources = resources_of("250m", "1Gi", "1", "1Gi")
     """The scheduler pod's requests and limits."""
     service_type: Literal["ClusterIP", "NodePort", "LoadBalancer"] = "ClusterIP"
-    """The scheduler Service's type."""
+    """The scheduler Service's type; `NodePort` and `LoadBalancer` need `allowExternal`."""
+    allow_external: bool = False
+    """Opt in to a scheduler Service reachable from outside the cluster."""
 
 
 class AutoscalerConfig(ConfigModel):
@@ -124,7 +158,7 @@ class JobConfig(ImageChoice):
     """The job runner's command."""
     resources: Resources = resources_of("250m", "512Mi", "1", "1Gi")
     """The job runner pod's requests and limits."""
-    env: dict[str, str] = Field(default_factory=dict)
+    env: EnvValues = Field(default_factory=dict)
     """Environment variables for the pods (never secret values)."""
 
 
@@ -142,11 +176,11 @@ class DeclaredClusterConfig(ImageChoice):
     """The pull policy of the cluster's pods."""
     idle_timeout_seconds: int = Field(0, ge=0)
     """The operator deletes the cluster after this long without work; 0 keeps a declared cluster up."""
-    labels: dict[str, str] = Field(default_factory=dict)
+    labels: Labels = Field(default_factory=dict)
     """Labels on the custom resources and the cluster's pods."""
-    annotations: dict[str, str] = Field(default_factory=dict)
+    annotations: Annotations = Field(default_factory=dict)
     """Annotations on the custom resources and the cluster's pods."""
-    env: dict[str, str] = Field(default_factory=dict)
+    env: EnvValues = Field(default_factory=dict)
     """Environment variables for the pods (never secret values)."""
     scheduler: SchedulerConfig = SchedulerConfig()
     worker: WorkersConfig = WorkersConfig()
@@ -154,20 +188,3 @@ class DeclaredClusterConfig(ImageChoice):
     """Extra DaskWorkerGroups, named `<cluster>-<name>`."""
     autoscaler: AutoscalerConfig | None = None
     job: JobConfig | None = None
-
-    @model_validator(mode="after")
-    def _consistent(self) -> DeclaredClusterConfig:
-        names = [group.name for group in self.worker_groups]
-        if "default" in names:
-            raise ValueError("workerGroups may not be named 'default': the operator's default worker group is")
-        if len(set(names)) != len(names):
-            raise ValueError(f"workerGroups lists a name twice: {names}")
-        for name in names:
-            if len(f"{self.name}-{name}") > 63:
-                raise ValueError(f"worker group {name!r}: '{self.name}-{name}' is longer than 63 characters")
-        if self.job is not None and (self.worker_groups or self.autoscaler is not None):
-            raise ValueError(
-                "a cluster with a job is a DaskJob, whose cluster only lives while the job runs; "
-                "declare workerGroups and autoscaler on a cluster without a job"
-            )
-        return self

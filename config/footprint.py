@@ -22,6 +22,13 @@ class Footprint:
     amounts: dict[str, Decimal] = field(default_factory=dict)
     """``requests.cpu``, ``limits.memory`` ... as numbers."""
 
+    def add(self, other: Footprint) -> None:
+        self.pods += other.pods
+        self.clusters += other.clusters
+        self.gpus += other.gpus
+        for key, amount in other.amounts.items():
+            self.amounts[key] = self.amounts.get(key, Decimal(0)) + amount
+
     def add_pods(self, count: int, resources: Resources, gpus: int = 0) -> None:
         self.pods += count
         self.gpus += count * gpus
@@ -37,8 +44,7 @@ def _worker_groups(cluster: DeclaredClusterConfig) -> Iterator[WorkersConfig]:
     yield from cluster.worker_groups
 
 
-def minimum_footprint(clusters: list[DeclaredClusterConfig]) -> Footprint:
-    """The pods these clusters keep running at their smallest (the autoscaler never goes below its minimum)."""
+def _footprint(clusters: list[DeclaredClusterConfig], scaled_up: bool) -> Footprint:
     footprint = Footprint()
     for cluster in clusters:
         footprint.clusters += 1
@@ -48,9 +54,20 @@ def minimum_footprint(clusters: list[DeclaredClusterConfig]) -> Footprint:
         for group in _worker_groups(cluster):
             replicas = group.replicas
             if group is cluster.worker and cluster.autoscaler is not None:
-                replicas = max(replicas, cluster.autoscaler.minimum)
+                bound = cluster.autoscaler.maximum if scaled_up else cluster.autoscaler.minimum
+                replicas = max(replicas, bound)
             footprint.add_pods(replicas, group.resources, group.gpu.count if group.gpu else 0)
     return footprint
+
+
+def minimum_footprint(clusters: list[DeclaredClusterConfig]) -> Footprint:
+    """The pods these clusters keep running at their smallest (the autoscaler never goes below its minimum)."""
+    return _footprint(clusters, scaled_up=False)
+
+
+def maximum_footprint(clusters: list[DeclaredClusterConfig]) -> Footprint:
+    """The pods these clusters run when every autoscaler is at its maximum."""
+    return _footprint(clusters, scaled_up=True)
 
 
 def quota_problems(quota: TeamQuota, needed: Footprint) -> list[tuple[tuple[str, ...], object, str]]:

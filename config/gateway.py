@@ -11,13 +11,21 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from config.quantities import gateway_memory_bytes
-from config.types import DASK_GATEWAY_VERSION, ChartConfig, ConfigModel, GatewayMemory, ImageTag, KubernetesName
+from config.types import (
+    DASK_GATEWAY_VERSION,
+    ChartConfig,
+    ConfigModel,
+    GatewayMemory,
+    ImageTag,
+    KubernetesName,
+    SecretKey,
+)
 
 
 class JupyterHubAuthConfig(ConfigModel):
     api_token_secret_name: KubernetesName = "hub"
     """The existing Secret in the gateway namespace that holds the JupyterHub API token."""
-    api_token_secret_key: str = "hub.services.dask-gateway.apiToken"
+    api_token_secret_key: SecretKey = "hub.services.dask-gateway.apiToken"
     """The key of that Secret holding the token."""
     api_url: str | None = None
     """JupyterHub's API URL; unset lets the chart infer it."""
@@ -33,9 +41,11 @@ class GatewayAuthConfig(ConfigModel):
 
 class GatewayServiceConfig(ConfigModel):
     type: Literal["ClusterIP", "NodePort", "LoadBalancer"] = "ClusterIP"
-    """How traefik, the gateway's entry point, is exposed."""
+    """How traefik, the gateway's entry point, is exposed; `NodePort` and `LoadBalancer` need `allowExternal`."""
     port: int = Field(80, ge=1, le=65535)
     """Traefik's service port."""
+    allow_external: bool = False
+    """Opt in to `NodePort` or `LoadBalancer`, which expose the gateway outside the cluster."""
 
 
 class ImageConfig(ConfigModel):

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from config.types import ConfigModel
+from config.types import ConfigModel, NonEmpty
 
 
 class KubernetesConfig(ConfigModel):
     """How the explicit Kubernetes provider reaches the cluster."""
 
-    context: str | None = None
-    """The kubeconfig context every Kubernetes resource is created through; unset uses the current one."""
-    kubeconfig: str | None = None
+    context: NonEmpty | None = None
+    """The kubeconfig context every Kubernetes resource is created through; prod must set it, elsewhere unset
+    uses kubectl's current context."""
+    kubeconfig: NonEmpty | None = None
     """A kubeconfig file's path or contents; unset uses the default kubeconfig."""

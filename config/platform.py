@@ -13,8 +13,8 @@ from typing import Literal
 from pydantic import Field, ValidationError, model_validator
 from pydantic_core import InitErrorDetails
 
-from config.clusters import DeclaredClusterConfig, ImageChoice
-from config.footprint import minimum_footprint, quota_problems
+from config.clusters import DeclaredClusterConfig, ImageChoice, declared_resource_key, worker_group_name
+from config.footprint import maximum_footprint, minimum_footprint, quota_problems
 from config.gateway import GatewayConfig
 from config.images import CATALOG_IMAGES, ImagesConfig
 from config.kubernetes import KubernetesConfig
@@ -230,6 +230,70 @@ def _clusters(config: PlatformConfig) -> Problems:
         yield from _image_profiles(index, cluster, profiles)
 
 
+def _cluster_shapes(config: PlatformConfig) -> Problems:
+    for index, cluster in enumerate(config.clusters):
+        seen: set[str] = set()
+        for position, group in enumerate(cluster.worker_groups):
+            at = ("clusters", index, "workerGroups", position, "name")
+            if group.name == "default":
+                yield cross_section_problem(at, group.name, "is the operator's own default worker group; pick another")
+            elif group.name in seen:
+                yield cross_section_problem(at, group.name, "names a worker group of this cluster already listed")
+            elif len(worker_group_name(cluster.name, group.name)) > 63:
+                yield cross_section_problem(
+                    at,
+                    group.name,
+                    f"makes the DaskWorkerGroup {worker_group_name(cluster.name, group.name)!r} longer than 63 "
+                    "characters",
+                )
+            seen.add(group.name)
+        if cluster.job is not None and (cluster.worker_groups or cluster.autoscaler is not None):
+            yield cross_section_problem(
+                ("clusters", index, "job"),
+                cluster.job.command,
+                "a cluster with a job is a DaskJob, whose cluster lives only while the job runs; declare "
+                "workerGroups and autoscaler on a cluster without a job",
+            )
+        autoscaler = cluster.autoscaler
+        if autoscaler is not None and not autoscaler.minimum <= cluster.worker.replicas <= autoscaler.maximum:
+            yield cross_section_problem(
+                ("clusters", index, "worker", "replicas"),
+                cluster.worker.replicas,
+                f"must be within the autoscaler's bounds, {autoscaler.minimum} to {autoscaler.maximum}",
+            )
+
+
+def _unique_names(config: PlatformConfig) -> Problems:
+    """Objects that would share a Kubernetes name, or a Pulumi name, which joins names with '-'."""
+    groups: dict[tuple[str, str], str] = {}
+    resources: dict[str, str] = {}
+    for index, cluster in enumerate(config.clusters):
+        where = f"clusters[{index}]"
+        owned = [(cluster.name, ("clusters", index, "name"), cluster.name)]
+        for position, group in enumerate(cluster.worker_groups):
+            object_name = worker_group_name(cluster.name, group.name)
+            at = ("clusters", index, "workerGroups", position, "name")
+            if (cluster.namespace, object_name) in groups:
+                yield cross_section_problem(
+                    at,
+                    group.name,
+                    f"makes the DaskWorkerGroup {object_name!r}, which {groups[(cluster.namespace, object_name)]} "
+                    f"already makes in namespace {cluster.namespace!r}",
+                )
+            groups.setdefault((cluster.namespace, object_name), f"{where}.workerGroups[{position}]")
+            owned.append((object_name, at, group.name))
+        for object_name, at, value in owned:
+            key = declared_resource_key(cluster.namespace, object_name)
+            if key in resources and resources[key] != where:
+                yield cross_section_problem(
+                    at,
+                    value,
+                    f"with namespace {cluster.namespace!r} gives the same resource name as {resources[key]}; "
+                    "rename one of them",
+                )
+            resources.setdefault(key, where)
+
+
 def _quotas(config: PlatformConfig) -> Problems:
     for index, team in enumerate(config.teams):
         in_team = [cluster for cluster in config.clusters if cluster.enabled and cluster.namespace == team.name]
@@ -240,6 +304,81 @@ def _quotas(config: PlatformConfig) -> Problems:
                 f"the enabled clusters declared in {team.name!r} need {need} at their smallest; raise the quota "
                 "or shrink those clusters",
             )
+        for position, cluster in enumerate(config.clusters):
+            if not (cluster.enabled and cluster.namespace == team.name and cluster.autoscaler is not None):
+                continue
+            others = [other for other in in_team if other is not cluster]
+            scaled_up = maximum_footprint([cluster])
+            scaled_up.add(minimum_footprint(others))
+            overrun = quota_problems(team.quota, scaled_up)
+            if overrun:
+                _, _, need = overrun[0]
+                yield cross_section_problem(
+                    ("clusters", position, "autoscaler", "maximum"),
+                    cluster.autoscaler.maximum,
+                    f"can never be reached: with the other clusters in {team.name!r}, that needs {need}, above "
+                    f"teams[{index}].quota",
+                )
+
+
+def _auth_and_session(config: PlatformConfig) -> Problems:
+    auth = config.gateway.auth.type
+    if auth == "simple":
+        for index, team in enumerate(config.teams):
+            if team.gateway_groups:
+                yield cross_section_problem(
+                    ("teams", index, "gatewayGroups"),
+                    team.gateway_groups,
+                    "needs an authenticator that reports groups: the simple authenticator reports none; use "
+                    "gateway.auth.type 'jupyterhub'",
+                )
+    if config.session_enabled and auth == "jupyterhub":
+        yield cross_section_problem(
+            ("session", "enabled"),
+            config.session.enabled,
+            "the session has no JupyterHub token to reach a JupyterHub-authenticated gateway with; set "
+            "session.enabled: false, or use gateway.auth.type 'simple'",
+        )
+
+
+def _exposure(config: PlatformConfig) -> Problems:
+    external = ("NodePort", "LoadBalancer")
+    service = config.gateway.service
+    if service.type in external and not service.allow_external:
+        yield cross_section_problem(
+            ("gateway", "service", "type"),
+            service.type,
+            "exposes the gateway outside the cluster; set gateway.service.allowExternal: true if that is intended",
+        )
+    for index, cluster in enumerate(config.clusters):
+        scheduler = cluster.scheduler
+        if scheduler.service_type in external and not scheduler.allow_external:
+            yield cross_section_problem(
+                ("clusters", index, "scheduler", "serviceType"),
+                scheduler.service_type,
+                "exposes the scheduler outside the cluster; set scheduler.allowExternal: true if that is intended",
+            )
+
+
+def _target_cluster(config: PlatformConfig) -> Problems:
+    if config.is_prod and config.kubernetes.context is None:
+        yield cross_section_problem(
+            ("kubernetes", "context"),
+            None,
+            "prod needs an explicit kubeconfig context, so that kubectl's current context never decides where "
+            "prod is deployed",
+        )
+
+
+def _pull_policies(config: PlatformConfig) -> Problems:
+    if not config.images.pushes(config.is_prod):
+        return
+    never = "a node never pulls with 'Never', and pushed images are only on the registry; use 'IfNotPresent'"
+    if config.gateway.image.pull_policy == "Never":
+        yield cross_section_problem(("gateway", "image", "pullPolicy"), "Never", never)
+    for index, cluster in enumerate(config.clusters):
+        if cluster.image_pull_policy == "Never":
+            yield cross_section_problem(("clusters", index, "imagePullPolicy"), "Never", never)
 
 
 CROSS_SECTION_RULES: tuple[Callable[[PlatformConfig], Problems], ...] = (
@@ -249,7 +388,13 @@ CROSS_SECTION_RULES: tuple[Callable[[PlatformConfig], Problems], ...] = (
     _catalog_and_gateway,
     _teams,
     _clusters,
+    _cluster_shapes,
+    _unique_names,
     _quotas,
+    _auth_and_session,
+    _exposure,
+    _target_cluster,
+    _pull_policies,
 )
 
 

@@ -105,6 +105,9 @@ def _describe(error: ErrorDetails) -> str:
         return f"{_key_path(location)}: unknown key; check the spelling against the README's config reference"
     if error["type"] == "missing":
         return f"{_key_path(location)}: required, but not set"
+    if location and location[-1] == "[key]":
+        # A bad key of a mapping (a label, an env name): pydantic locates it as <mapping>.<key>.[key].
+        return f"{_key_path(location[:-2])} has the key {_shown(error['input'])}: {message}"
     return f"{_key_path(location)} = {_shown(error['input'])}: {message}"
 
 

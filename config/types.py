@@ -6,11 +6,11 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 from pydantic.alias_generators import to_camel
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
-from config.quantities import gateway_memory_bytes, kubernetes_quantity
+from config.quantities import gateway_memory_bytes, kubernetes_quantity, positive_kubernetes_quantity
 
 DASK_HELM_REPOSITORY = "https://helm.dask.org"
 DASK_GATEWAY_VERSION = "2026.3.0"
@@ -31,9 +31,14 @@ class ConfigModel(BaseModel):
     )
 
 
-def _check_kubernetes_quantity(value: str) -> str:
-    kubernetes_quantity(value)
+def _check_positive_quantity(value: str) -> str:
+    positive_kubernetes_quantity(value)
     return value
+
+
+def _number_as_text(value: Any) -> Any:
+    """YAML reads ``cpu: 2`` as a number; Kubernetes takes it as the quantity "2"."""
+    return str(value) if isinstance(value, int | float) and not isinstance(value, bool) else value
 
 
 def _check_gateway_memory(value: str) -> str:
@@ -68,7 +73,49 @@ ImageTag = Annotated[
     _matching(r"[\w][\w.-]{0,127}", "an image tag: letters, digits, '_', '.' and '-'"),
 ]
 HttpsUrl = Annotated[str, _matching(r"(https|oci)://\S+", "an https:// or oci:// URL")]
-KubernetesQuantity = Annotated[str, AfterValidator(_check_kubernetes_quantity)]
+PositiveQuantity = Annotated[str, BeforeValidator(_number_as_text), AfterValidator(_check_positive_quantity)]
+"""A CPU or memory amount: a Kubernetes quantity above zero."""
+
+_LABEL_NAME = r"([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)"
+_DNS_SUBDOMAIN = r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*"
+
+
+def _check_label_key(value: str) -> str:
+    prefix, _, name = value.rpartition("/")
+    if (prefix and (len(prefix) > 253 or not re.fullmatch(_DNS_SUBDOMAIN, prefix))) or not re.fullmatch(
+        _LABEL_NAME, name
+    ):
+        raise ValueError(
+            "must be a Kubernetes label or annotation key: an optional DNS prefix and '/', then at most 63 letters, "
+            "digits, '-', '_' and '.', starting and ending with a letter or digit, such as example.com/team"
+        )
+    return value
+
+
+LabelKey = Annotated[str, AfterValidator(_check_label_key)]
+LabelValue = Annotated[
+    str,
+    BeforeValidator(_number_as_text),
+    _matching(
+        rf"({_LABEL_NAME})?",
+        "a Kubernetes label value: at most 63 letters, digits, '-', '_' and '.', starting and ending with a letter "
+        "or digit, or empty",
+    ),
+]
+EnvName = Annotated[
+    str,
+    _matching(
+        r"[-._a-zA-Z][-._a-zA-Z0-9]*",
+        "an environment variable name: letters, digits, '_', '-' and '.', not starting with a digit",
+    ),
+]
+Labels = dict[LabelKey, LabelValue]
+Annotations = dict[LabelKey, str]
+EnvValues = dict[EnvName, str]
+NonEmpty = Annotated[str, Field(min_length=1)]
+SecretKey = Annotated[
+    str, _matching(r"[-._a-zA-Z0-9]+", "a key of a Kubernetes Secret: letters, digits, '-', '_' and '.', not empty")
+]
 GatewayMemory = Annotated[str, AfterValidator(_check_gateway_memory)]
 
 
@@ -80,8 +127,8 @@ class ChartConfig(ConfigModel):
 
 
 class ResourceAmounts(ConfigModel):
-    cpu: KubernetesQuantity
-    memory: KubernetesQuantity
+    cpu: PositiveQuantity
+    memory: PositiveQuantity
 
 
 class Resources(ConfigModel):

@@ -13,7 +13,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from config.clusters import GPU_RESOURCE, DeclaredClusterConfig, GpuConfig, ImageChoice, WorkersConfig
+from config.clusters import (
+    GPU_RESOURCE,
+    DeclaredClusterConfig,
+    GpuConfig,
+    ImageChoice,
+    WorkersConfig,
+    worker_group_name,
+)
 from config.platform import PlatformConfig
 from render.catalog import profile_image
 from render.dask import (
@@ -212,7 +219,7 @@ def cluster_manifests(config: PlatformConfig, cluster: DeclaredClusterConfig) ->
             {
                 "apiVersion": DASK_API_VERSION,
                 "kind": "DaskWorkerGroup",
-                "metadata": _metadata(f"{cluster.name}-{group.name}", cluster),
+                "metadata": _metadata(worker_group_name(cluster.name, group.name), cluster),
                 "spec": {"cluster": cluster.name, "worker": worker_spec(config, cluster, group)},
             }
         )

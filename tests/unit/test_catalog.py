@@ -302,7 +302,7 @@ def test_image_matrix_mistakes_are_clear_errors(images: dict[str, Any], expected
 
 
 def test_a_registry_password_needs_the_username_it_belongs_to() -> None:
-    message = helpers.error_for({"registryPassword": "[secret]"}, {"registryPassword"})
+    message = helpers.error_for({"environment": "dev", "registryPassword": "[secret]"}, {"registryPassword"})
     assert "dask-platform:images.registryUsername = null: goes together with the secret" in message
     both = {"environment": "dev", "registryPassword": "[secret]", "images": {"registryUsername": "acme-bot"}}
     config = helpers.parse(both, {"registryPassword"})

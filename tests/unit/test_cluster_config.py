@@ -67,14 +67,27 @@ def test_the_minimum_footprint_counts_scheduler_workers_gpus_and_the_autoscaler_
     assert gpu_only.amounts["requests.cpu"] == Decimal("2.25")
     assert gpu_only.amounts["limits.memory"] == (1 + 2 * 2) * 2**30
     with_autoscaler = parse(
-        dev(clusters=[{"name": "small", "namespace": "dask-users", "autoscaler": {"minimum": 3, "maximum": 5}}])
+        dev(
+            clusters=[
+                {
+                    "name": "small",
+                    "namespace": "dask-users",
+                    "worker": {"replicas": 3},
+                    "autoscaler": {"minimum": 3, "maximum": 5},
+                }
+            ]
+        )
     )
     assert minimum_footprint(with_autoscaler.clusters).pods == 1 + 3
 
 
 def test_gateway_groups_map_to_their_team_namespaces_in_stack_order() -> None:
     config = parse(
-        dev(teams=[team(gatewayGroups=["ml", "gpu-users"]), {"name": "team-bi", "gatewayGroups": ["analytics"]}])
+        {
+            **dev(teams=[team(gatewayGroups=["ml", "gpu-users"]), {"name": "team-bi", "gatewayGroups": ["analytics"]}]),
+            "gateway": {"auth": {"type": "jupyterhub"}},
+            "session": {"enabled": False},
+        }
     )
     assert gateway_team_namespaces(config.teams) == {"ml": "team-ml", "gpu-users": "team-ml", "analytics": "team-bi"}
 
@@ -163,7 +176,7 @@ def test_gateway_groups_map_to_their_team_namespaces_in_stack_order() -> None:
         ),
         pytest.param(
             dev(clusters=[{"name": "a", "namespace": "dask-users", "workerGroups": [{"name": "default"}]}]),
-            ["dask-platform:clusters[0]", "may not be named 'default'"],
+            ['dask-platform:clusters[0].workerGroups[0].name = "default": is the operator\'s own default worker group'],
             id="worker group named like the default group",
         ),
         pytest.param(

@@ -9,8 +9,8 @@ import pytest
 from tests.helpers import error_for, parse
 
 
-def test_an_empty_stack_is_a_protected_production_platform_with_pinned_charts() -> None:
-    config = parse({"gatewayPassword": "[secret]"}, frozenset({"gatewayPassword"}))
+def test_an_unset_environment_is_a_protected_production_platform_with_pinned_charts() -> None:
+    config = parse({"kubernetes": {"context": "prod"}, "gatewayPassword": "[secret]"}, {"gatewayPassword"})
     assert config.is_prod
     assert config.protect_namespaces
     assert not config.session_enabled
@@ -165,7 +165,7 @@ def test_dev_defaults_keep_the_stack_file_short() -> None:
             id="scalar where a mapping belongs",
         ),
         pytest.param(
-            {"environment": "prod"},
+            {"environment": "prod", "kubernetes": {"context": "prod"}},
             ['dask-platform:gateway.auth.type = "simple": prod needs a password', "--secret"],
             id="open gateway in prod",
         ),
@@ -190,5 +190,7 @@ def test_every_problem_is_reported_at_once() -> None:
 
 
 def test_prod_with_simple_auth_accepts_a_secret_password() -> None:
-    config = parse({"environment": "prod", "gatewayPassword": "[secret]"}, secret_keys=frozenset({"gatewayPassword"}))
+    config = parse(
+        {"environment": "prod", "kubernetes": {"context": "prod"}, "gatewayPassword": "[secret]"}, {"gatewayPassword"}
+    )
     assert config.gateway.auth.type == "simple"

@@ -1,0 +1,277 @@
+"""Realistic mistakes in a stack file, several of each kind, each refused before anything is declared.
+
+Every case must be refused with one line per problem that names the stack file, the key path and the value,
+at most 300 characters, without a traceback. The README's table of mistakes shows the message of each kind's
+first case, and a test keeps it equal to what the program prints.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from config.stack import PROJECT_DIR
+from tests.helpers import TEST_STACK_FILE, error_for
+
+MAX_MESSAGE = 300
+
+
+def dev(**sections: Any) -> dict[str, Any]:
+    return {"environment": "dev", **sections}
+
+
+def prod(**sections: Any) -> dict[str, Any]:
+    return {"environment": "prod", "kubernetes": {"context": "prod"}, "gatewayPassword": "[secret]", **sections}
+
+
+def cluster(**fields: Any) -> dict[str, Any]:
+    return {"name": "batch", "namespace": "dask-users", **fields}
+
+
+def team(**fields: Any) -> dict[str, Any]:
+    return {"name": "team-ml", **fields}
+
+
+def resources(cpu: Any = "1", memory: Any = "1Gi") -> dict[str, Any]:
+    return {"requests": {"cpu": cpu, "memory": memory}, "limits": {"cpu": cpu, "memory": memory}}
+
+
+@dataclass(frozen=True)
+class Mistake:
+    kind: str
+    values: dict[str, Any]
+    expected: str
+    """The start of the message after the stack file: the key path and the value."""
+
+
+MISTAKES = [
+    # Quantities Kubernetes or the gateway would reject.
+    Mistake(
+        "a quantity Kubernetes rejects",
+        dev(session={"resources": resources(cpu="-1")}),
+        "dask-platform:session.resources.requests.cpu = \"-1\": '-1' must be above zero",
+    ),
+    Mistake(
+        "a quantity Kubernetes rejects",
+        dev(session={"resources": resources(memory="0")}),
+        'dask-platform:session.resources.requests.memory = "0"',
+    ),
+    Mistake(
+        "a quantity Kubernetes rejects",
+        dev(session={"resources": resources(memory="lots")}),
+        'dask-platform:session.resources.requests.memory = "lots"',
+    ),
+    Mistake(
+        "the gateway's size convention in a pod",
+        dev(session={"resources": resources(memory="1 G")}),
+        "dask-platform:session.resources.requests.memory = \"1 G\": '1 G' is written the gateway's way",
+    ),
+    Mistake(
+        "the gateway's size convention in a pod",
+        dev(clusters=[cluster(worker={"resources": resources(memory="2 G")})]),
+        'dask-platform:clusters[0].worker.resources.requests.memory = "2 G"',
+    ),
+    Mistake(
+        "a Kubernetes quantity in a gateway size",
+        dev(gateway={"clusterMaxMemory": "64Gi"}),
+        "dask-platform:gateway.clusterMaxMemory = \"64Gi\": '64Gi' is a Kubernetes quantity",
+    ),
+    Mistake(
+        "a Kubernetes quantity in a gateway size",
+        dev(gateway={"clusterOptions": {"workerMemory": {"default": "2Gi", "min": "1 G", "max": "4 G"}}}),
+        'dask-platform:gateway.clusterOptions.workerMemory.default = "2Gi"',
+    ),
+    # Labels, annotations and names Kubernetes rejects.
+    Mistake(
+        "a label Kubernetes rejects",
+        dev(clusters=[cluster(labels={"team name": "ml"})]),
+        'dask-platform:clusters[0].labels has the key "team name": must be a Kubernetes label',
+    ),
+    Mistake(
+        "a label Kubernetes rejects",
+        dev(clusters=[cluster(labels={"team": "x" * 64})]),
+        'dask-platform:clusters[0].labels.team = "xxxx',
+    ),
+    Mistake(
+        "a label Kubernetes rejects",
+        dev(clusters=[cluster(labels={"team": "a b"})]),
+        'dask-platform:clusters[0].labels.team = "a b"',
+    ),
+    Mistake(
+        "a label Kubernetes rejects",
+        dev(clusters=[cluster(annotations={"-bad.example.com/x": "y"})]),
+        'dask-platform:clusters[0].annotations has the key "-bad.example.com/x"',
+    ),
+    Mistake(
+        "a label Kubernetes rejects",
+        dev(clusters=[cluster(worker={"gpu": {"count": 1, "nodeSelector": {"gpu": "yes please"}}})]),
+        'dask-platform:clusters[0].worker.gpu.nodeSelector.gpu = "yes please"',
+    ),
+    Mistake(
+        "an environment variable name",
+        dev(clusters=[cluster(env={"MY VAR": "1"})]),
+        'dask-platform:clusters[0].env has the key "MY VAR": must be an environment variable name',
+    ),
+    Mistake(
+        "an environment variable name",
+        dev(clusters=[cluster(worker={"env": {"1ST": "x"}})]),
+        'dask-platform:clusters[0].worker.env has the key "1ST"',
+    ),
+    # Names that collide.
+    Mistake(
+        "names that collide",
+        dev(
+            namespaces={"users": ["dask-users", "dask-users-a"]},
+            clusters=[cluster(name="a-b", namespace="dask-users"), cluster(name="b", namespace="dask-users-a")],
+        ),
+        "dask-platform:clusters[1].name = \"b\": with namespace 'dask-users-a' gives the same resource name as "
+        "clusters[0]",
+    ),
+    Mistake(
+        "names that collide",
+        dev(
+            clusters=[
+                cluster(name="a", workerGroups=[{"name": "b-c"}]),
+                cluster(name="a-b", workerGroups=[{"name": "c"}]),
+            ]
+        ),
+        "dask-platform:clusters[1].workerGroups[0].name = \"c\": makes the DaskWorkerGroup 'a-b-c'",
+    ),
+    Mistake(
+        "names that collide",
+        dev(clusters=[cluster(), cluster()]),
+        "dask-platform:clusters[1].name = \"batch\": another cluster in namespace 'dask-users' already has this name",
+    ),
+    Mistake(
+        "names that collide",
+        dev(teams=[team(), team()]),
+        'dask-platform:teams[1].name = "team-ml": names a team that is already listed',
+    ),
+    # Numbers that cannot all hold.
+    Mistake(
+        "numbers that cannot all hold",
+        dev(clusters=[cluster(worker={"replicas": 9}, autoscaler={"minimum": 1, "maximum": 4})]),
+        "dask-platform:clusters[0].worker.replicas = 9: must be within the autoscaler's bounds, 1 to 4",
+    ),
+    Mistake(
+        "numbers that cannot all hold",
+        dev(teams=[team()], clusters=[cluster(namespace="team-ml", autoscaler={"minimum": 1, "maximum": 40})]),
+        "dask-platform:clusters[0].autoscaler.maximum = 40: can never be reached",
+    ),
+    Mistake(
+        "numbers that cannot all hold",
+        dev(
+            session={"resources": {"requests": {"cpu": "2", "memory": "1Gi"}, "limits": {"cpu": "1", "memory": "1Gi"}}}
+        ),
+        "dask-platform:session.resources = ",
+    ),
+    Mistake(
+        "numbers that cannot all hold",
+        dev(gateway={"clusterMaxCores": 2}),
+        "dask-platform:gateway.clusterOptions.workerCores.max = 4.0: is above gateway.clusterMaxCores 2.0",
+    ),
+    # Auth settings that cannot work.
+    Mistake(
+        "auth that cannot work",
+        prod(gateway={"auth": {"type": "jupyterhub", "jupyterhub": {"apiTokenSecretKey": ""}}}),
+        'dask-platform:gateway.auth.jupyterhub.apiTokenSecretKey = "": must be a key of a Kubernetes Secret',
+    ),
+    Mistake(
+        "auth that cannot work",
+        dev(teams=[team(gatewayGroups=["ml"])]),
+        'dask-platform:teams[0].gatewayGroups = ["ml"]: needs an authenticator that reports groups',
+    ),
+    Mistake(
+        "auth that cannot work",
+        dev(gateway={"auth": {"type": "jupyterhub"}}),
+        "dask-platform:session.enabled = null: the session has no JupyterHub token",
+    ),
+    Mistake(
+        "auth that cannot work",
+        {"environment": "prod", "kubernetes": {"context": "prod"}},
+        'dask-platform:gateway.auth.type = "simple": prod needs a password',
+    ),
+    # Prod that would act on the wrong cluster or open itself up.
+    Mistake(
+        "prod on the wrong cluster",
+        {"environment": "prod", "gatewayPassword": "[secret]"},
+        "dask-platform:kubernetes.context = null: prod needs an explicit kubeconfig context",
+    ),
+    Mistake(
+        "prod on the wrong cluster",
+        prod(kubernetes={"context": ""}),
+        'dask-platform:kubernetes.context = "": String should have at least 1 character',
+    ),
+    Mistake(
+        "a service open to the outside",
+        prod(gateway={"service": {"type": "LoadBalancer"}}),
+        'dask-platform:gateway.service.type = "LoadBalancer": exposes the gateway outside the cluster',
+    ),
+    Mistake(
+        "a service open to the outside",
+        dev(gateway={"service": {"type": "NodePort"}}),
+        'dask-platform:gateway.service.type = "NodePort": exposes the gateway outside the cluster',
+    ),
+    Mistake(
+        "a service open to the outside",
+        dev(clusters=[cluster(scheduler={"serviceType": "LoadBalancer"})]),
+        'dask-platform:clusters[0].scheduler.serviceType = "LoadBalancer": exposes the scheduler',
+    ),
+    Mistake(
+        "a pull policy that never pulls pushed images",
+        prod(gateway={"image": {"pullPolicy": "Never"}}),
+        'dask-platform:gateway.image.pullPolicy = "Never": a node never pulls',
+    ),
+    Mistake(
+        "a pull policy that never pulls pushed images",
+        dev(images={"push": True, "registryUsername": None}, clusters=[cluster(imagePullPolicy="Never")]),
+        'dask-platform:clusters[0].imagePullPolicy = "Never": a node never pulls',
+    ),
+    # Rules between sections, each at its own key.
+    Mistake(
+        "a namespace the platform does not have",
+        dev(clusters=[cluster(namespace="elsewhere")]),
+        'dask-platform:clusters[0].namespace = "elsewhere": is neither a user nor a team namespace',
+    ),
+    Mistake(
+        "a namespace the platform does not have",
+        dev(session={"namespace": "elsewhere"}),
+        'dask-platform:session.namespace = "elsewhere": must be one of namespaces.users (dask-users)',
+    ),
+    Mistake(
+        "a namespace the platform does not have",
+        dev(operator={"scope": "namespace"}, namespaces={"users": ["a", "b"]}),
+        'dask-platform:namespaces.users = ["a", "b"]: operator.scope \'namespace\' watches exactly one',
+    ),
+]
+SECRETS = ("gatewayPassword",)
+
+
+def _message(mistake: Mistake) -> str:
+    secrets = [key for key in SECRETS if key in mistake.values]
+    return error_for(mistake.values, secrets)
+
+
+@pytest.mark.parametrize("mistake", MISTAKES, ids=lambda mistake: f"{mistake.kind}: {mistake.expected[:60]}")
+def test_the_mistake_is_refused_at_its_key_with_its_value(mistake: Mistake) -> None:
+    lines = _message(mistake).splitlines()
+    assert lines[0].startswith(f"{TEST_STACK_FILE}: {mistake.expected}"), lines
+
+
+@pytest.mark.parametrize("mistake", MISTAKES, ids=lambda mistake: f"{mistake.kind}: {mistake.expected[:60]}")
+def test_each_problem_is_one_short_line_without_a_traceback(mistake: Mistake) -> None:
+    message = _message(mistake)
+    assert "Traceback" not in message
+    for line in message.splitlines():
+        assert len(line) <= MAX_MESSAGE, line
+        assert line.startswith(f"{TEST_STACK_FILE}: dask-platform:"), line
+
+
+def test_the_readme_shows_the_message_of_each_kind_of_mistake() -> None:
+    readme = (PROJECT_DIR / "README.md").read_text()
+    first_of_kind = {mistake.kind: mistake for mistake in reversed(MISTAKES)}
+    for kind, mistake in first_of_kind.items():
+        first_line = _message(mistake).splitlines()[0].removeprefix(f"{TEST_STACK_FILE}: ")
+        assert f"| {kind} | config | `{first_line}` |" in readme, f"README.md: no row for {kind!r}"
