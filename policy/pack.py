@@ -53,8 +53,9 @@ def _read_stack_config(stack: str | None, project_dir: Path, config: StackConfig
     values, secret_keys = config or (runtime_config.get_config_env(), runtime_config.get_config_secret_keys_env())
     if not any(key.startswith(f"{PROJECT}:") for key in values):
         if stack is None:
-            # Not run for a stack (e.g. `pulumi policy publish`): the strict defaults.
-            return PlatformConfig()
+            # Not run for a stack (e.g. `pulumi policy publish`): the strict defaults, without the checks that
+            # need a stack's own settings (prod asks for an explicit Kubernetes context).
+            return PlatformConfig.model_construct()
         return read_stack(project_dir / f"Pulumi.{stack}.yaml")
     # The pack needs no secret's value, and the CLI need not say which keys it decrypted.
     secret_keys = [*secret_keys, *(f"{PROJECT}:{key}" for key in SECRET_KEYS)]

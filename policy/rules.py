@@ -8,8 +8,12 @@ What a stack *intends* (cluster-wide user access, a public LoadBalancer, dev or 
 config through ``context_from_config``, so a rule can tell a deliberate choice from an accident.
 
 Objects a Helm chart renders appear as resources of their own in a real preview (their URN's type chain holds
-the chart). Rules about what *we* declare (container resources, RBAC) leave those to the chart's pinned version
-and check the values we pass instead; rules about what runs (images, exposure, secrets) check them all.
+the chart); offline, ``tools/chart_objects.py`` renders them the same way. Rules about what *we* declare
+(container resources, wildcards in our RBAC) leave those to the chart's pinned version and check the values we pass
+instead; rules about what runs (images, exposure, secrets, pod security, cluster-wide grants) check them all. What
+the pinned charts are known to do that those rules would refuse is listed in ``UPSTREAM_FINDINGS`` with the reason
+and the way to narrow it, and reported by a rule of its own that is advisory everywhere (``chart-upstream-findings``):
+the same finding in a chart object not on that list, or in anything we declare, stays mandatory in prod.
 """
 
 from __future__ import annotations
@@ -39,7 +43,11 @@ ROLE_TYPES = (
     "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole",
     "kubernetes:rbac.authorization.k8s.io/v1:Role",
 )
+CLUSTER_ROLE = "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole"
 CLUSTER_ROLE_BINDING = "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding"
+ROLE_BINDING = "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding"
+NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy"
+DASK_CLUSTER = "kubernetes:kubernetes.dask.org/v1:DaskCluster"
 DOCKER_BUILD_IMAGE = "docker-build:index:Image"
 
 GATEWAY_CHART = "dask-gateway"
@@ -88,6 +96,31 @@ class Resource:
         return any(kind in (HELM_CHART, HELM_RELEASE) for kind in type_chain)
 
     @property
+    def chart_component(self) -> str | None:
+        """For an object a chart renders: the type of the component that declares the chart
+        (``dask-platform:operator:DaskOperator``), which tells the two charts' objects apart."""
+        parts = self.urn.split("::")
+        type_chain = parts[2].split("$")[:-1] if len(parts) > 2 else []
+        for index, kind in enumerate(type_chain):
+            if kind in (HELM_CHART, HELM_RELEASE):
+                return type_chain[index - 1] if index > 0 else None
+        return None
+
+    @property
+    def kind(self) -> str:
+        return self.type.rsplit(":", 1)[-1]
+
+    @property
+    def object_name(self) -> str:
+        """``metadata.name``, or the resource's name where the manifest has none."""
+        return str(_get(self.inputs, "metadata.name") or self.name)
+
+    @property
+    def namespace(self) -> str | None:
+        namespace = _get(self.inputs, "metadata.namespace")
+        return str(namespace) if namespace else None
+
+    @property
     def chart_name(self) -> str | None:
         """The chart of a Helm resource (``dask-gateway``), also when it is given as an ``oci://`` reference."""
         if self.type not in (HELM_CHART, HELM_RELEASE):
@@ -120,7 +153,10 @@ class PolicyContext:
     allowed_image_prefixes: tuple[str, ...] = DEFAULT_IMAGE_PREFIXES
     allowed_chart_repositories: tuple[str, ...] = DEFAULT_CHART_REPOSITORIES
     cluster_wide_access: bool = False
-    load_balancer_requested: bool = False
+    gateway_external_allowed: bool = False
+    """``gateway.service.allowExternal``: traefik may be a NodePort or LoadBalancer Service."""
+    external_schedulers: frozenset[tuple[str, str]] = frozenset()
+    """``(namespace, name)`` of declared clusters with ``scheduler.allowExternal``."""
     gateway_chart_version: str | None = None
 
     @property
@@ -134,13 +170,17 @@ class PolicyContext:
 
 
 def context_from_config(config: PlatformConfig) -> PolicyContext:
-    """The stack's intent: a LoadBalancer counts as asked for only when the stack file sets it explicitly."""
-    service = config.gateway.service
+    """The stack's intent: exposure outside the cluster counts as asked for only with an explicit ``allowExternal``."""
     return PolicyContext(
         environment=config.environment,
         image_registry=config.images.registry,
         cluster_wide_access=config.operator.user_access == "cluster",
-        load_balancer_requested="type" in service.model_fields_set and service.type == "LoadBalancer",
+        gateway_external_allowed=bool(getattr(config.gateway.service, "allow_external", False)),
+        external_schedulers=frozenset(
+            (cluster.namespace, cluster.name)
+            for cluster in config.clusters
+            if getattr(cluster.scheduler, "allow_external", False)
+        ),
         gateway_chart_version=config.gateway.chart.version,
     )
 
@@ -151,16 +191,18 @@ StackCheck = Callable[[Sequence[Resource], PolicyContext], Iterable[tuple[Resour
 
 @dataclass(frozen=True)
 class Rule:
-    """A named check; ``dev_enforcement`` is how it applies in dev (every rule is mandatory in prod)."""
+    """A named check; ``dev_enforcement`` is how it applies in dev, ``prod_enforcement`` in prod (mandatory for
+    every rule but the report of known upstream chart findings)."""
 
     name: str
     description: str
     dev_enforcement: Enforcement
     resource_check: ResourceCheck | None = None
     stack_check: StackCheck | None = None
+    prod_enforcement: Enforcement = "mandatory"
 
     def enforcement(self, environment: Environment) -> Enforcement:
-        return "mandatory" if environment == "prod" else self.dev_enforcement
+        return self.prod_enforcement if environment == "prod" else self.dev_enforcement
 
     def check_resource(self, resource: Resource, context: PolicyContext) -> list[Violation]:
         if self.resource_check is None:
@@ -499,19 +541,47 @@ def check_gateway_auth(resource: Resource, context: PolicyContext) -> Iterator[s
 # Exposure and gateway limits
 
 
-def check_load_balancer(resource: Resource, context: PolicyContext) -> Iterator[str]:
-    if context.load_balancer_requested:
-        return
-    if _is_gateway_chart(resource) and _get(resource.chart_values, "traefik.service.type") == "LoadBalancer":
-        where = "chart values traefik.service.type"
-    elif resource.type == SERVICE and _get(resource.inputs, "spec.type") == "LoadBalancer":
-        where = "Service spec.type"
-    else:
-        return
-    yield (
-        f"{where} is LoadBalancer, which exposes the gateway outside the cluster, but the stack does not ask for it: "
-        "set gateway.service.type: LoadBalancer in the stack file if that is intended, otherwise use ClusterIP"
+EXTERNAL_SERVICE_TYPES = ("NodePort", "LoadBalancer")
+GATEWAY_COMPONENT = "dask-platform:gateway:DaskGateway"
+OPERATOR_COMPONENT = "dask-platform:operator:DaskOperator"
+
+
+def check_external_services(resource: Resource, context: PolicyContext) -> Iterator[str]:
+    """NodePort and LoadBalancer Services (each opens a port outside the cluster) only with the stack's opt-in."""
+    gateway_hint = (
+        "set gateway.service.allowExternal: true in the stack file if that is intended, otherwise use ClusterIP"
     )
+    if _is_gateway_chart(resource):
+        kind = _get(resource.chart_values, "traefik.service.type")
+        if kind in EXTERNAL_SERVICE_TYPES and not context.gateway_external_allowed:
+            yield (
+                f"chart values traefik.service.type is {kind}, which exposes the gateway outside the cluster, "
+                f"but the stack does not ask for it: {gateway_hint}"
+            )
+    elif resource.type == SERVICE:
+        kind = _get(resource.inputs, "spec.type")
+        if kind not in EXTERNAL_SERVICE_TYPES:
+            return
+        if resource.chart_component == GATEWAY_COMPONENT:
+            if not context.gateway_external_allowed:
+                yield (
+                    f"Service {resource.object_name!r} of the gateway chart is {kind}, which exposes the gateway "
+                    f"outside the cluster, but the stack does not ask for it: {gateway_hint}"
+                )
+        else:
+            yield (
+                f"Service {resource.object_name!r} is {kind}, which exposes it outside the cluster, and no stack key "
+                "asks for that: use ClusterIP (gateway.service and clusters[].scheduler have allowExternal for theirs)"
+            )
+    elif resource.type == DASK_CLUSTER:
+        kind = _get(resource.inputs, "spec.scheduler.service.type")
+        where = (resource.namespace or "", resource.object_name)
+        if kind in EXTERNAL_SERVICE_TYPES and where not in context.external_schedulers:
+            yield (
+                f"the scheduler Service of cluster {where[1]!r} in {where[0]!r} is {kind}, which exposes the "
+                "scheduler (and its dashboard) outside the cluster, but the stack does not ask for it: set "
+                "clusters[].scheduler.allowExternal: true for that cluster if that is intended, otherwise use ClusterIP"
+            )
 
 
 def check_gateway_limits(resource: Resource, context: PolicyContext) -> Iterator[str]:
@@ -593,6 +663,494 @@ def check_base_dask_version(resources: Sequence[Resource], context: PolicyContex
             )
 
 
+# ---------------------------------------------------------------------------------------------------------------
+# Findings: pod security and RBAC
+#
+# These checks apply to everything that runs or grants, ours and the charts' alike. Each yields findings with a
+# code and a subject (a container, a volume, an RBAC resource) so that a finding the pinned charts are known to have
+# (UPSTREAM_FINDINGS) can be told from any other: the known ones are reported, with their reason, by the advisory
+# rule chart-upstream-findings; every other one by the rule of its code, mandatory in prod.
+
+
+@dataclass(frozen=True)
+class Finding:
+    code: str
+    """The rule-level kind: privileged, host-path, host-namespaces, root, seccomp, broad-binding, cluster-grant."""
+    subject: str
+    """What it is about: a container's name, a volume's, a role rule's resource (``secrets``, ``pods/exec``)."""
+    message: str
+
+
+Findings = Iterator[Finding]
+
+_CONTAINER_LISTS = ("containers", "initContainers", "ephemeralContainers")
+_SAFE_SECCOMP = ("RuntimeDefault", "Localhost")
+_HOST_NAMESPACES = ("hostNetwork", "hostPID", "hostIPC")
+
+
+def _pod_specs(inputs: Mapping[str, Any]) -> Iterator[tuple[str, Mapping[str, Any]]]:
+    """Every pod spec in a manifest: a Pod's spec, any template's, a DaskCluster's scheduler and worker specs."""
+    for path, value in _walk(inputs):
+        if isinstance(value, Mapping) and _is_sequence(value.get("containers")):
+            yield path, value
+
+
+def _pod_containers(pod: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
+    for field in _CONTAINER_LISTS:
+        for container in _items(pod.get(field)):
+            if isinstance(container, Mapping):
+                yield container
+
+
+def _security(value: Mapping[str, Any]) -> Mapping[str, Any]:
+    context = value.get("securityContext")
+    return context if isinstance(context, Mapping) else {}
+
+
+def _effective(pod: Mapping[str, Any], container: Mapping[str, Any], field: str) -> Any:
+    """A container's security setting as the kubelet applies it: the container's own, else the pod's."""
+    own = _security(container).get(field)
+    return own if own is not None else _security(pod).get(field)
+
+
+def _number(value: Any) -> float | None:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def _where(path: str, container: Mapping[str, Any]) -> str:
+    return f"container {container.get('name', '?')!r} ({path or 'spec'})"
+
+
+def privileged_findings(resource: Resource) -> Findings:
+    for path, pod in _pod_specs(resource.inputs):
+        for container in _pod_containers(pod):
+            if _security(container).get("privileged") is True:
+                yield Finding(
+                    "privileged",
+                    str(container.get("name")),
+                    f"{_where(path, container)} is privileged: it has every capability of the node's root and every "
+                    "device; drop securityContext.privileged (add only the capability it needs, if any)",
+                )
+
+
+def host_path_findings(resource: Resource) -> Findings:
+    for path, pod in _pod_specs(resource.inputs):
+        for volume in _items(pod.get("volumes")):
+            if isinstance(volume, Mapping) and volume.get("hostPath") is not None:
+                host = _get(volume, "hostPath.path")
+                yield Finding(
+                    "host-path",
+                    str(volume.get("name")),
+                    f"volume {volume.get('name')!r} ({path or 'spec'}.volumes) mounts the node's {host!r}: a pod with "
+                    "the node's files can escape to it; use an emptyDir, a ConfigMap, a Secret or a "
+                    "PersistentVolumeClaim",
+                )
+
+
+def host_namespace_findings(resource: Resource) -> Findings:
+    for path, pod in _pod_specs(resource.inputs):
+        shared = [field for field in _HOST_NAMESPACES if pod.get(field) is True]
+        if shared:
+            yield Finding(
+                "host-namespaces",
+                ",".join(shared),
+                f"the pod ({path or 'spec'}) sets {', '.join(shared)}: it shares the node's network, processes or IPC "
+                "and sees everything else on the node; remove them",
+            )
+
+
+def root_findings(resource: Resource, built_images: frozenset[str] = frozenset()) -> Findings:
+    """Containers that run as root or may: an effective ``runAsUser: 0``; or neither an effective
+    ``runAsNonRoot: true`` (the kubelet then refuses to start a root process) nor an effective non-zero
+    ``runAsUser`` (container over pod), unless the image is one the stack builds (``built_images``), whose
+    Dockerfiles end in the numeric non-root ``USER 1000:1000`` (hadolint's DL3002 guards it)."""
+    for path, pod in _pod_specs(resource.inputs):
+        for container in _pod_containers(pod):
+            user = _number(_effective(pod, container, "runAsUser"))
+            non_root = _effective(pod, container, "runAsNonRoot") is True
+            image = str(container.get("image") or "").partition("@")[0]
+            if user == 0:
+                problem = "runs as root (runAsUser 0)"
+                if non_root:
+                    problem += " and sets runAsNonRoot, so the kubelet will refuse to start it"
+            elif non_root or user is not None or image in built_images:
+                continue
+            else:
+                problem = (
+                    "may run as root: neither it nor its pod sets runAsNonRoot: true or a non-zero runAsUser, "
+                    "so the image's user decides"
+                )
+            yield Finding(
+                "root",
+                str(container.get("name")),
+                f"{_where(path, container)} {problem}; set securityContext.runAsNonRoot: true "
+                "(and runAsUser to the image's non-root uid, e.g. 1000) on the pod or the container",
+            )
+
+
+def seccomp_findings(resource: Resource) -> Findings:
+    for path, pod in _pod_specs(resource.inputs):
+        for container in _pod_containers(pod):
+            profile = _effective(pod, container, "seccompProfile")
+            kind = profile.get("type") if isinstance(profile, Mapping) else None
+            if kind not in _SAFE_SECCOMP:
+                state = "sets no seccomp profile" if kind is None else f"has seccomp profile {kind!r}"
+                yield Finding(
+                    "seccomp",
+                    str(container.get("name")),
+                    f"{_where(path, container)} {state}, so it may run unconfined: set "
+                    "securityContext.seccompProfile.type: RuntimeDefault on the pod (or Localhost with a profile)",
+                )
+
+
+BROAD_GROUPS = ("system:authenticated", "system:unauthenticated", "system:serviceaccounts")
+"""Groups that hold every authenticated user, every anonymous request, or every ServiceAccount of the cluster."""
+BROAD_GROUP_PREFIXES = ("system:serviceaccounts:",)
+"""Every ServiceAccount of one namespace, including the ones other workloads there run as."""
+BROAD_USERS = ("system:anonymous",)
+BINDING_TYPES = (ROLE_BINDING, CLUSTER_ROLE_BINDING)
+
+
+def broad_binding_findings(resource: Resource) -> Findings:
+    if resource.type not in BINDING_TYPES:
+        return
+    role_kind, role = _get(resource.inputs, "roleRef.kind"), _get(resource.inputs, "roleRef.name")
+    if role_kind == "ClusterRole" and role == "cluster-admin":
+        yield Finding(
+            "broad-binding",
+            "cluster-admin",
+            f"{resource.kind} binds cluster-admin, which may do anything (in a RoleBinding: anything in the namespace, "
+            "including its Secrets and RBAC): bind a role with exactly the permissions needed",
+        )
+    for subject in _items(resource.inputs.get("subjects")):
+        if not isinstance(subject, Mapping):
+            continue
+        kind, name = subject.get("kind"), str(subject.get("name") or "")
+        broad = (kind == "Group" and (name in BROAD_GROUPS or name.startswith(BROAD_GROUP_PREFIXES))) or (
+            kind == "User" and name in BROAD_USERS
+        )
+        if broad:
+            yield Finding(
+                "broad-binding",
+                name,
+                f"{resource.kind} grants {role!r} to the {kind} {name!r}, which holds far more than this platform's "
+                "workloads: bind the ServiceAccounts that need it (kind ServiceAccount, name and namespace)",
+            )
+
+
+_READ_VERBS = {"get", "list", "watch", "*"}
+# `create` opens an exec session; API servers before Kubernetes 1.31 also authorized the WebSocket upgrade with `get`.
+_EXEC_VERBS = {"create", "get", "*"}
+BUILT_IN_ROLE_GRANTS: dict[str, tuple[str, ...]] = {
+    "cluster-admin": ("secrets", "pods/exec"),
+    "admin": ("secrets", "pods/exec"),
+    "edit": ("secrets", "pods/exec"),
+}
+"""Kubernetes' default ClusterRoles that read Secrets and exec into pods, for bindings to roles the stack lacks."""
+
+
+def _grants(rule: Mapping[str, Any], resource: str, verbs: set[str]) -> bool:
+    """Whether one RBAC rule grants any of ``verbs`` on a core-group ``resource`` (``secrets``, ``pods/exec``)."""
+    groups = {str(g) for g in _items(rule.get("apiGroups"))}
+    resources = {str(r) for r in _items(rule.get("resources"))}
+    granted = {str(v) for v in _items(rule.get("verbs"))}
+    parent = resource.split("/", 1)[0]
+    matches_resource = bool(resources & {resource, "*", f"{parent}/*"})
+    # Named Secrets only: `get` on resourceNames reaches just those (list and watch would still list them all).
+    if rule.get("resourceNames") and granted <= {"get"}:
+        return False
+    return bool(groups & {"", "*"}) and matches_resource and bool(granted & verbs)
+
+
+def role_grants(rules: Any) -> list[str]:
+    """``secrets`` and/or ``pods/exec`` when the role's rules read Secrets or exec into pods."""
+    rules = [rule for rule in _items(rules) if isinstance(rule, Mapping)]
+    found = []
+    if any(_grants(rule, "secrets", _READ_VERBS) for rule in rules):
+        found.append("secrets")
+    if any(_grants(rule, "pods/exec", _EXEC_VERBS) for rule in rules):
+        found.append("pods/exec")
+    return found
+
+
+def cluster_grant_findings(role: Resource, bindings: Sequence[str]) -> Findings:
+    """A ClusterRole bound cluster-wide (by the ClusterRoleBindings named in ``bindings``) that reads Secrets or
+    execs into pods: in every namespace, today's and tomorrow's. Bound only by RoleBindings it stays per namespace."""
+    for grant in role_grants(role.inputs.get("rules")):
+        what = "reads every Secret" if grant == "secrets" else "may exec into every pod"
+        yield Finding(
+            "cluster-grant",
+            grant,
+            f"ClusterRole {role.object_name!r}, bound cluster-wide by {', '.join(map(repr, bindings))}, {what} in "
+            "the cluster: grant it per namespace (a Role, or RoleBindings to the ClusterRole) or drop the verbs",
+        )
+
+
+def _cluster_grant_findings(resources: Sequence[Resource]) -> Iterator[tuple[Resource, Finding]]:
+    roles = {r.object_name: r for r in resources if r.type == CLUSTER_ROLE}
+    bound: dict[str, list[Resource]] = {}
+    for binding in resources:
+        if binding.type == CLUSTER_ROLE_BINDING and _get(binding.inputs, "roleRef.kind") == "ClusterRole":
+            bound.setdefault(str(_get(binding.inputs, "roleRef.name")), []).append(binding)
+    for name, bindings in bound.items():
+        names = [binding.object_name for binding in bindings]
+        if name in roles:
+            for finding in cluster_grant_findings(roles[name], names):
+                yield roles[name], finding
+        elif name in BUILT_IN_ROLE_GRANTS:
+            for binding in bindings:
+                for grant in BUILT_IN_ROLE_GRANTS[name]:
+                    what = "reads every Secret" if grant == "secrets" else "may exec into every pod"
+                    message = (
+                        f"ClusterRoleBinding binds the built-in ClusterRole {name!r}, which {what} in the cluster: "
+                        "bind it per namespace with a RoleBinding, or bind a narrower role"
+                    )
+                    yield binding, Finding("cluster-grant", grant, message)
+
+
+def wildcard_findings(resource: Resource) -> Findings:
+    """``*`` verbs in a chart's roles, one finding per resource they cover (our own roles: rbac-no-wildcards)."""
+    if resource.type not in ROLE_TYPES:
+        return
+    for rule in _items(resource.inputs.get("rules")):
+        if not isinstance(rule, Mapping) or "*" not in [str(v) for v in _items(rule.get("verbs"))]:
+            continue
+        for granted in _items(rule.get("resources")):
+            yield Finding(
+                "wildcard",
+                str(granted),
+                f"{resource.kind} {resource.object_name!r} grants every verb ('*') on {granted!r}",
+            )
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# What the pinned charts are known to do
+
+
+@dataclass(frozen=True)
+class UpstreamFinding:
+    """A finding a pinned chart's own templates produce, why it is there, and how a stack can narrow it."""
+
+    component: str
+    """The component that declares the chart (its objects' URNs hold it before the Chart type)."""
+    kinds: tuple[str, ...]
+    name: str
+    """A regular expression the object's ``metadata.name`` fully matches."""
+    code: str
+    subjects: frozenset[str]
+    reason: str
+
+    def covers(self, resource: Resource, finding: Finding) -> bool:
+        return (
+            resource.chart_component == self.component
+            and resource.kind in self.kinds
+            and re.fullmatch(self.name, resource.object_name) is not None
+            and finding.code == self.code
+            and finding.subject in self.subjects
+        )
+
+
+_OPERATOR_RESOURCES = frozenset(
+    {"pods", "pods/status", "services", "services/status", "deployments", "deployments/status", "events"}
+)
+_GATEWAY_NO_SECURITY = (
+    "the dask-gateway chart sets no securityContext on its api and controller pods and has no value for one "
+    "(the dask-gateway-server image itself runs as a non-root user); a Pulumi transform on the chart could add it"
+)
+_SECCOMP_VALUES = (
+    "the dask-kubernetes-operator chart sets no seccomp profile by default; narrow it with the chart value "
+    "podSecurityContext.seccompProfile.type: RuntimeDefault (render/chart_values.py)"
+)
+UPSTREAM_FINDINGS: tuple[UpstreamFinding, ...] = (
+    UpstreamFinding(
+        OPERATOR_COMPONENT,
+        ("ClusterRole", "Role"),
+        r".+-role(-cluster)?",
+        "wildcard",
+        _OPERATOR_RESOURCES,
+        "known upstream grant: the operator creates, patches and deletes the scheduler and worker pods, their "
+        "Services and Deployments for every DaskCluster it watches, and the chart grants it every verb on them; "
+        "with operator.scope: cluster that is in every namespace, operator.scope: namespace narrows it to a Role in "
+        "the one user namespace",
+    ),
+    UpstreamFinding(
+        OPERATOR_COMPONENT, ("Deployment",), r".+", "seccomp", frozenset({"dask-kubernetes-operator"}), _SECCOMP_VALUES
+    ),
+    UpstreamFinding(
+        GATEWAY_COMPONENT,
+        ("ClusterRole",),
+        r"(api|controller)-.+",
+        "wildcard",
+        frozenset({"daskclusters", "daskclusters/status"}),
+        "known upstream grant: the gateway api and controller own the gateway.dask.org DaskCluster objects they "
+        "create for users' clusters; the chart grants every verb on that one custom resource, cluster-wide",
+    ),
+    UpstreamFinding(
+        GATEWAY_COMPONENT,
+        ("ClusterRole",),
+        r"api-.+",
+        "cluster-grant",
+        frozenset({"secrets"}),
+        "known upstream grant: the gateway api reads each cluster's TLS credentials Secret, in whichever namespace "
+        "the cluster runs, and the chart grants `get` on Secrets cluster-wide; the chart has no namespaced RBAC option",
+    ),
+    UpstreamFinding(
+        GATEWAY_COMPONENT,
+        ("ClusterRole",),
+        r"traefik-.+",
+        "cluster-grant",
+        frozenset({"secrets"}),
+        "known upstream grant: traefik's Kubernetes CRD provider watches Secrets (TLS stores and options) across "
+        "namespaces, because the chart lets it route to clusters in any namespace; the chart has no namespaced option",
+    ),
+    UpstreamFinding(
+        GATEWAY_COMPONENT,
+        ("Deployment",),
+        r"(api|controller)-.+",
+        "root",
+        frozenset({"gateway", "controller"}),
+        _GATEWAY_NO_SECURITY,
+    ),
+    UpstreamFinding(
+        GATEWAY_COMPONENT,
+        ("Deployment",),
+        r"(api|controller|traefik)-.+",
+        "seccomp",
+        frozenset({"gateway", "controller", "traefik"}),
+        "the dask-gateway chart sets no seccomp profile on its pods and has no value for one; a Pulumi transform on "
+        "the chart could add seccompProfile RuntimeDefault",
+    ),
+)
+
+
+def upstream_reason(resource: Resource, finding: Finding) -> str | None:
+    """Why a chart object has ``finding``, when it is a known upstream finding."""
+    if not resource.rendered_by_chart:
+        return None
+    return next((known.reason for known in UPSTREAM_FINDINGS if known.covers(resource, finding)), None)
+
+
+def _unknown(resource: Resource, findings: Iterable[Finding]) -> Iterator[str]:
+    """The messages of findings that are not known upstream findings of the resource's chart."""
+    for finding in findings:
+        if upstream_reason(resource, finding) is None:
+            yield finding.message
+
+
+def _built_images(resources: Sequence[Resource]) -> frozenset[str]:
+    return frozenset(
+        str(tag) for r in resources if r.type == DOCKER_BUILD_IMAGE for tag in _items(r.inputs.get("tags"))
+    )
+
+
+def check_privileged(resource: Resource, context: PolicyContext) -> Iterator[str]:
+    yield from _unknown(resource, privileged_findings(resource))
+
+
+def check_host_path(resource: Resource, context: PolicyContext) -> Iterator[str]:
+    yield from _unknown(resource, host_path_findings(resource))
+
+
+def check_host_namespaces(resource: Resource, context: PolicyContext) -> Iterator[str]:
+    yield from _unknown(resource, host_namespace_findings(resource))
+
+
+def check_non_root(resources: Sequence[Resource], context: PolicyContext) -> Iterator[tuple[Resource, str]]:
+    built = _built_images(resources)
+    for resource in resources:
+        for message in _unknown(resource, root_findings(resource, built)):
+            yield resource, message
+
+
+def check_seccomp(resource: Resource, context: PolicyContext) -> Iterator[str]:
+    yield from _unknown(resource, seccomp_findings(resource))
+
+
+def check_broad_bindings(resource: Resource, context: PolicyContext) -> Iterator[str]:
+    yield from _unknown(resource, broad_binding_findings(resource))
+
+
+def check_cluster_grants(resources: Sequence[Resource], context: PolicyContext) -> Iterator[tuple[Resource, str]]:
+    for resource, finding in _cluster_grant_findings(resources):
+        if upstream_reason(resource, finding) is None:
+            yield resource, finding.message
+
+
+def check_upstream_findings(resources: Sequence[Resource], context: PolicyContext) -> Iterator[tuple[Resource, str]]:
+    """Every finding in a chart's objects: the known ones with their reason, unknown wildcards as unreviewed
+    (unknown findings of the other kinds are reported, mandatory in prod, by their own rules)."""
+    built = _built_images(resources)
+    charted = [r for r in resources if r.rendered_by_chart]
+    found: list[tuple[Resource, Finding]] = [
+        (r, f)
+        for r in charted
+        for findings in (
+            privileged_findings(r),
+            host_path_findings(r),
+            host_namespace_findings(r),
+            root_findings(r, built),
+            seccomp_findings(r),
+            broad_binding_findings(r),
+            wildcard_findings(r),
+        )
+        for f in findings
+    ]
+    found += [(r, f) for r, f in _cluster_grant_findings(resources) if r.rendered_by_chart]
+    for resource, finding in found:
+        reason = upstream_reason(resource, finding)
+        if reason is not None:
+            yield resource, f"{finding.message}: {reason}"
+        elif finding.code == "wildcard":
+            yield (
+                resource,
+                (
+                    f"{finding.message}: not a reviewed upstream grant; review it and add it to policy/rules.py "
+                    "UPSTREAM_FINDINGS with its reason, or narrow it through the chart's values"
+                ),
+            )
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Network policies
+
+WORKLOAD_KINDS = (
+    "Pod",
+    "Deployment",
+    "StatefulSet",
+    "DaemonSet",
+    "ReplicaSet",
+    "Job",
+    "CronJob",
+    "DaskCluster",
+    "DaskWorkerGroup",
+    "DaskJob",
+)
+
+
+def check_network_policies(resources: Sequence[Resource], context: PolicyContext) -> Iterator[tuple[Resource, str]]:
+    """Workloads (ours and the charts') in a namespace no NetworkPolicy of the stack selects from."""
+    covered = {r.namespace for r in resources if r.type == NETWORK_POLICY}
+    for resource in resources:
+        workload = resource.kind in WORKLOAD_KINDS and resource.type.startswith("kubernetes:")
+        if workload and resource.namespace and resource.namespace not in covered:
+            yield (
+                resource,
+                (
+                    f"{resource.kind} {resource.object_name!r} runs in namespace {resource.namespace!r}, which has no "
+                    "NetworkPolicy: every pod in the cluster can reach it; declare the namespace's NetworkPolicies"
+                ),
+            )
+
+
+NETWORK_POLICY_RULE = Rule(
+    "workloads-network-policy",
+    "Every namespace with workloads has a NetworkPolicy.",
+    "advisory",
+    stack_check=check_network_policies,
+)
+"""Not in RULES until the stacks declare NetworkPolicies (the gateway issue adds them)."""
+
+
 RULES: tuple[Rule, ...] = (
     Rule(
         "helm-chart-pinned",
@@ -639,9 +1197,11 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "load-balancer-only-when-asked",
-        "Traefik is exposed as a LoadBalancer only when the stack says so explicitly.",
+        "NodePort and LoadBalancer Services only with the stack's opt-in: the gateway's with "
+        "gateway.service.allowExternal, a declared cluster's scheduler with clusters[].scheduler.allowExternal; "
+        "no other Service may be exposed.",
         "advisory",
-        check_load_balancer,
+        check_external_services,
     ),
     Rule(
         "gateway-cluster-limits",
@@ -666,6 +1226,61 @@ RULES: tuple[Rule, ...] = (
         "An image built FROM another carries its base's Dask version: the images of a profile share it.",
         "mandatory",
         stack_check=check_base_dask_version,
+    ),
+    Rule(
+        "pods-not-privileged",
+        "No privileged container, ours or a chart's.",
+        "advisory",
+        check_privileged,
+    ),
+    Rule(
+        "pods-no-host-path",
+        "No hostPath volume, ours or a chart's.",
+        "advisory",
+        check_host_path,
+    ),
+    Rule(
+        "pods-no-host-namespaces",
+        "No pod shares the node's network, PID or IPC namespace (hostNetwork, hostPID, hostIPC).",
+        "advisory",
+        check_host_namespaces,
+    ),
+    Rule(
+        "pods-not-root",
+        "No container runs as root: runAsUser 0 is refused, and every container has an effective "
+        "runAsNonRoot: true or non-zero runAsUser, or runs an image the stack builds (non-root USER 1000).",
+        "advisory",
+        stack_check=check_non_root,
+    ),
+    Rule(
+        "pods-seccomp",
+        "Every container runs with a RuntimeDefault or Localhost seccomp profile (its own or its pod's).",
+        "advisory",
+        check_seccomp,
+    ),
+    Rule(
+        "rbac-no-broad-bindings",
+        "No RoleBinding or ClusterRoleBinding to cluster-admin, or to everyone: system:authenticated, "
+        "system:unauthenticated, system:serviceaccounts(:<namespace>), system:anonymous.",
+        "advisory",
+        check_broad_bindings,
+    ),
+    Rule(
+        "rbac-no-cluster-wide-secrets-or-exec",
+        "No ClusterRole bound by a ClusterRoleBinding reads Secrets (get, list, watch, *) or execs into pods "
+        "(pods/exec create, get, *); neither does a ClusterRoleBinding to the built-in admin, edit or cluster-admin.",
+        "advisory",
+        stack_check=check_cluster_grants,
+    ),
+    Rule(
+        "chart-upstream-findings",
+        "Reports what the pinned charts' own objects do that the rules above would refuse, each with the reason it "
+        "is there and how to narrow it, and wildcards in the charts' RBAC. Advisory in every environment: these are "
+        "reviewed upstream choices a stack cannot change but through the chart's values (operator.scope: namespace "
+        "for the operator's grants); anything not on the reviewed list is refused by the rule of its kind.",
+        "advisory",
+        stack_check=check_upstream_findings,
+        prod_enforcement="advisory",
     ),
 )
 RULES_BY_NAME: dict[str, Rule] = {rule.name: rule for rule in RULES}

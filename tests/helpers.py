@@ -238,3 +238,38 @@ def cluster_config_for(backend: KubeBackend, request: Mapping[str, Any], user: U
     """What the gateway pod hands the controller for a new cluster: options parsed, handled, and validated."""
     _, cluster_config = asyncio.run(backend.process_cluster_options(user or User("alice"), dict(request)))
     return cluster_config
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Objects the charts deploy (imported here, so that only this section needs helm-python-sdk)
+
+from policy.rules import Resource  # noqa: E402
+from tools.chart_objects import chart_objects  # noqa: E402
+
+
+def stack_with_chart_objects(stack: str) -> list[Resource]:
+    """A repository stack's plan plus every object its Helm charts render (``tools/chart_objects.py``), as
+    ``pulumi preview`` registers them; skips (fails in CI) without the gateway chart's reference data."""
+    reference_path("dask-gateway-chart")
+    return list(_stack_with_chart_objects(stack))
+
+
+@functools.cache
+def _stack_with_chart_objects(stack: str) -> tuple[Resource, ...]:
+    resources = [Resource.from_plan(entry) for entry in stack_plan(stack).resources]
+    return (*resources, *chart_objects(resources, REFERENCE_DIR))
+
+
+def chart_child(component: str, chart: str, resource_type: str, name: str, inputs: Mapping[str, Any]) -> Resource:
+    """An object the Helm Chart ``chart`` declared by the component type ``component`` renders, as a real preview
+    registers it; ``metadata.name`` is ``name`` unless ``inputs`` sets one."""
+    urn = f"urn:pulumi:prod::{PROJECT}::{component}${CHART}${resource_type}::{chart}:{name}"
+    metadata = {"name": name, **dict(inputs.get("metadata") or {})}
+    return Resource(urn=urn, type=resource_type, name=f"{chart}:{name}", inputs={**inputs, "metadata": metadata})
+
+
+def own_resource(resource_type: str, name: str, inputs: Mapping[str, Any]) -> Resource:
+    """A resource the program declares itself (not rendered by a chart), with ``metadata.name`` ``name``."""
+    urn = f"urn:pulumi:prod::{PROJECT}::{resource_type}::{name}"
+    metadata = {"name": name, **dict(inputs.get("metadata") or {})}
+    return Resource(urn=urn, type=resource_type, name=name, inputs={**inputs, "metadata": metadata})
