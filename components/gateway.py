@@ -25,14 +25,18 @@ class DaskGateway(pulumi.ComponentResource):
         values: Mapping[str, Any],
         password: pulumi.Output[str] | None,
         provider: k8s.Provider,
-        depends_on: list[pulumi.Resource],
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        """``password``, when given, becomes the Secret ``values`` reads the password from; ``depends_on`` is
-        what the release needs besides its namespace and that Secret (the namespaces clusters start in)."""
+        """``password``, when given, becomes the Secret ``values`` reads the password from.
+
+        The release waits for its namespace and that Secret only. Not for the namespaces clusters start in: the
+        chart declares nothing in them (its controller's access to them is a ClusterRole), and the gateway only
+        creates pods there when a user asks for a cluster, after the update that creates them. Waiting for them
+        would make every new team delay the gateway and grow its dependencies with the number of teams.
+        """
         super().__init__("dask-platform:gateway:DaskGateway", name, None, opts)
         child = pulumi.ResourceOptions(parent=self, provider=provider)
-        needs: list[pulumi.Resource] = [namespace, *depends_on]
+        needs: list[pulumi.Resource] = [namespace]
         self.password_secret: pulumi.CustomResource | None = None
         if password is not None:
             self.password_secret = password_secret(

@@ -26,16 +26,16 @@ class DaskOperator(pulumi.ComponentResource):
         self,
         name: str,
         chart: ChartConfig,
-        namespace: str,
+        namespace: pulumi.Resource,
+        namespace_name: str,
         values: Mapping[str, Any],
         user_namespaces: Mapping[str, pulumi.Resource],
         cluster_wide_access: bool,
         provider: k8s.Provider,
-        depends_on: list[pulumi.Resource],
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        """``user_namespaces`` maps each user namespace's name to its Namespace resource; ``depends_on`` is what
-        the chart needs first (its release namespace)."""
+        """``namespace`` is the release's Namespace; ``user_namespaces`` maps each user namespace's name to its
+        Namespace resource."""
         super().__init__("dask-platform:operator:DaskOperator", name, None, opts)
         child = pulumi.ResourceOptions(parent=self, provider=provider)
         self.chart = helm_release(
@@ -43,26 +43,41 @@ class DaskOperator(pulumi.ComponentResource):
             OPERATOR_RELEASE,
             "dask-kubernetes-operator",
             chart,
-            namespace,
+            namespace_name,
             values,
-            pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=depends_on)),
+            pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[namespace])),
         )
+        """The release; its CRDs are what declared clusters wait for."""
         self.user_role = declare(f"{name}-user", user_cluster_role(), child)
-        self.service_accounts = [
-            declare(
+        self.service_accounts: dict[str, pulumi.CustomResource] = {
+            each: declare(
                 f"{name}-user-{each}",
                 user_service_account(each),
                 pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[resource])),
             )
             for each, resource in user_namespaces.items()
-        ]
-        binding_opts = pulumi.ResourceOptions.merge(
-            child, pulumi.ResourceOptions(depends_on=[self.user_role, *self.service_accounts])
-        )
+        }
+        """The ``dask-user`` ServiceAccount of each user namespace, by namespace name."""
         if cluster_wide_access:
-            self.bindings = [declare(f"{name}-user", user_cluster_role_binding(user_namespaces), binding_opts)]
-        else:
+            # One binding names every ServiceAccount, so it needs them all.
+            needs: list[pulumi.Resource] = [self.user_role, *self.service_accounts.values()]
             self.bindings = [
-                declare(f"{name}-user-{each}", user_role_binding(each), binding_opts) for each in user_namespaces
+                declare(
+                    f"{name}-user",
+                    user_cluster_role_binding(user_namespaces),
+                    pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=needs)),
+                )
             ]
-        self.register_outputs({"chartVersion": chart.version, "namespace": namespace})
+        else:
+            # Each namespace's binding names only that namespace's ServiceAccount.
+            self.bindings = [
+                declare(
+                    f"{name}-user-{each}",
+                    user_role_binding(each),
+                    pulumi.ResourceOptions.merge(
+                        child, pulumi.ResourceOptions(depends_on=[self.user_role, service_account])
+                    ),
+                )
+                for each, service_account in self.service_accounts.items()
+            ]
+        self.register_outputs({"chartVersion": chart.version, "namespace": namespace_name})

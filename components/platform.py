@@ -58,16 +58,15 @@ class DaskPlatform(pulumi.ComponentResource):
             opts=child,
         )
         by_name = self.namespaces.by_name
-        user_namespaces: list[pulumi.Resource] = [by_name[each] for each in namespaces.users]
         self.operator = DaskOperator(
             f"{name}-operator",
             config.operator.chart,
+            by_name[config.operator_namespace],
             config.operator_namespace,
             operator_values(config),
             {each: by_name[each] for each in namespaces.users},
             cluster_wide_access=config.operator.user_access == "cluster",
             provider=self.provider,
-            depends_on=[by_name[config.operator_namespace]],
             opts=child,
         )
         self.teams: Teams | None = None
@@ -81,15 +80,18 @@ class DaskPlatform(pulumi.ComponentResource):
                 self.provider,
                 opts=child,
             )
+        # What a pod in each namespace waits for: the namespace and, in a team's, its quota and container defaults.
+        pod_namespaces: dict[str, list[pulumi.Resource]] = {each: [by_name[each]] for each in namespaces.users}
+        if self.teams is not None:
+            for team, team_namespace in self.teams.namespaces.items():
+                pod_namespaces[team] = [team_namespace, *self.teams.quotas[team]]
+        # The Image that builds each catalog reference: what a pod running that reference waits for.
+        built = {reference: self.images.images[key] for key, reference in self.images.references.items()}
         self.clusters: DaskClusters | None = None
         manifests = declared_cluster_manifests(config)
         if manifests:
-            # The operator's chart installs the CRDs; the namespaces and quotas must exist before clusters land.
-            cluster_dependencies: list[pulumi.Resource] = [self.operator, self.namespaces, self.images]
-            if self.teams is not None:
-                cluster_dependencies.append(self.teams)
             self.clusters = DaskClusters(
-                f"{name}-clusters", manifests, self.provider, depends_on=cluster_dependencies, opts=child
+                f"{name}-clusters", manifests, pod_namespaces, self.operator.chart, built, self.provider, opts=child
             )
         password = secrets.gateway_password if config.gateway.auth.type == "simple" else None
         self.gateway = DaskGateway(
@@ -100,7 +102,6 @@ class DaskPlatform(pulumi.ComponentResource):
             gateway_values(config, password_secret_name=PASSWORD_SECRET_NAME if password is not None else None),
             password,
             self.provider,
-            depends_on=user_namespaces,
             opts=child,
         )
         address = gateway_address(namespaces.gateway, config.gateway.service.port)
@@ -110,8 +111,11 @@ class DaskPlatform(pulumi.ComponentResource):
                 f"{name}-session",
                 session_deployment(config, with_password=password is not None),
                 password,
+                by_name[config.session_namespace],
+                self.operator.service_accounts[config.session_namespace],
+                self.gateway.chart,
+                built.get(config.session_image),
                 self.provider,
-                depends_on=[self.gateway, self.operator, self.images],
                 opts=child,
             )
         self.exports: dict[str, object] = {

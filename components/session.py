@@ -20,21 +20,37 @@ class DaskSession(pulumi.ComponentResource):
         name: str,
         deployment: Mapping[str, Any],
         password: pulumi.Output[str] | None,
+        namespace: pulumi.Resource,
+        service_account: pulumi.Resource,
+        gateway: pulumi.Resource,
+        image: pulumi.Resource | None,
         provider: k8s.Provider,
-        depends_on: list[pulumi.Resource],
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         """``deployment`` must read the password from ``SESSION_PASSWORD_SECRET`` exactly when ``password`` is
-        given (``render.session.session_deployment``)."""
+        given (``render.session.session_deployment``).
+
+        The Deployment waits for what its pod needs: its ``namespace``, the ``service_account`` it runs as, its
+        password Secret, the ``gateway`` release it talks to and, when the catalog builds it, the ``image``
+        it runs.
+        """
         super().__init__("dask-platform:session:DaskSession", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self, provider=provider, depends_on=depends_on)
-        namespace = deployment["metadata"]["namespace"]
-        needs = list(depends_on)
+        child = pulumi.ResourceOptions(parent=self, provider=provider)
+        namespace_name = deployment["metadata"]["namespace"]
+        needs: list[pulumi.Resource] = [namespace, service_account, gateway]
+        if image is not None:
+            needs.append(image)
         if password is not None:
             needs.append(
-                password_secret(f"{name}-gateway-password", SESSION_PASSWORD_SECRET, namespace, password, child)
+                password_secret(
+                    f"{name}-gateway-password",
+                    SESSION_PASSWORD_SECRET,
+                    namespace_name,
+                    password,
+                    pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[namespace])),
+                )
             )
         self.deployment = declare(
             name, deployment, pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=needs))
         )
-        self.register_outputs({"namespace": namespace})
+        self.register_outputs({"namespace": namespace_name})
