@@ -273,3 +273,41 @@ def own_resource(resource_type: str, name: str, inputs: Mapping[str, Any]) -> Re
     urn = f"urn:pulumi:prod::{PROJECT}::{resource_type}::{name}"
     metadata = {"name": name, **dict(inputs.get("metadata") or {})}
     return Resource(urn=urn, type=resource_type, name=name, inputs={**inputs, "metadata": metadata})
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Stacks at scale
+
+
+def team_with_cluster(index: int) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Team ``team-<index>`` with a quota, and one small declared cluster in its namespace."""
+    name = f"team-{index:03d}"
+    team = {
+        "name": name,
+        "quota": {"pods": 10, "requests": {"cpu": "4", "memory": "16Gi"}, "limits": {"cpu": "8", "memory": "32Gi"}},
+    }
+    cluster = {
+        "name": f"{name}-small",
+        "namespace": name,
+        "worker": {
+            "replicas": 1,
+            "resources": {"requests": {"cpu": "500m", "memory": "1Gi"}, "limits": {"cpu": "1", "memory": "2Gi"}},
+        },
+    }
+    return team, cluster
+
+
+@functools.cache
+def plan_with_teams(count: int, stack: str = "prod") -> Plan:
+    """``stack``'s file plus ``count`` teams from ``team_with_cluster``, after the teams and clusters it has."""
+    values, secret_keys = cli_config(PROJECT_DIR / f"Pulumi.{stack}.yaml")
+    generated = [team_with_cluster(index) for index in range(1, count + 1)]
+    for section, position in (("teams", 0), ("clusters", 1)):
+        key = f"{PROJECT}:{section}"
+        values[key] = json.dumps([*json.loads(values.get(key, "[]")), *(pair[position] for pair in generated)])
+    return plan_stack(stack, config=(values, secret_keys))
+
+
+def dependency_edges(resources: Resources) -> int:
+    """How many resource-to-resource dependencies a plan records."""
+    return sum(len(resource["dependencies"]) for resource in resources)
