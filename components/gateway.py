@@ -8,13 +8,20 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.kubernetes import helm_release, password_secret
+from components.kubernetes import helm_release, secret_from_config
 from config.types import ChartConfig
-from render.names import GATEWAY_RELEASE, PASSWORD_SECRET_NAME
+from render.names import (
+    GATEWAY_RELEASE,
+    JUPYTERHUB_TOKEN_KEY,
+    JUPYTERHUB_TOKEN_SECRET,
+    PASSWORD_SECRET_KEY,
+    PASSWORD_SECRET_NAME,
+)
 
 
 class DaskGateway(pulumi.ComponentResource):
-    """The dask-gateway chart, pinned, plus the Secret that carries a simple-auth password."""
+    """The dask-gateway chart, pinned, plus the Secrets that carry a simple-auth password or the JupyterHub API
+    token from the stack's secret config."""
 
     def __init__(
         self,
@@ -25,9 +32,10 @@ class DaskGateway(pulumi.ComponentResource):
         values: Mapping[str, Any],
         password: pulumi.Output[str] | None,
         provider: k8s.Provider,
+        hub_token: pulumi.Output[str] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        """``password``, when given, becomes the Secret ``values`` reads the password from.
+        """``password`` and ``hub_token``, when given, become the Secrets ``values`` reads them from.
 
         The release waits for its namespace and that Secret only. Not for the namespaces clusters start in: the
         chart declares nothing in them (its controller's access to them is a ClusterRole), and the gateway only
@@ -37,16 +45,29 @@ class DaskGateway(pulumi.ComponentResource):
         super().__init__("dask-platform:gateway:DaskGateway", name, None, opts)
         child = pulumi.ResourceOptions(parent=self, provider=provider)
         needs: list[pulumi.Resource] = [namespace]
-        self.password_secret: pulumi.CustomResource | None = None
+        in_namespace = pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[namespace]))
         if password is not None:
-            self.password_secret = password_secret(
-                f"{name}-password",
-                PASSWORD_SECRET_NAME,
-                namespace_name,
-                password,
-                pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[namespace])),
+            needs.append(
+                secret_from_config(
+                    f"{name}-password",
+                    PASSWORD_SECRET_NAME,
+                    namespace_name,
+                    password,
+                    in_namespace,
+                    PASSWORD_SECRET_KEY,
+                )
             )
-            needs.append(self.password_secret)
+        if hub_token is not None:
+            needs.append(
+                secret_from_config(
+                    f"{name}-jupyterhub-token",
+                    JUPYTERHUB_TOKEN_SECRET,
+                    namespace_name,
+                    hub_token,
+                    in_namespace,
+                    JUPYTERHUB_TOKEN_KEY,
+                )
+            )
         self.chart = helm_release(
             f"{name}-chart",
             GATEWAY_RELEASE,

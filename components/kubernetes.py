@@ -23,6 +23,7 @@ _RESOURCE_CLASSES: dict[tuple[str, str], type[pulumi.CustomResource]] = {
     ("rbac.authorization.k8s.io/v1", "ClusterRole"): k8s.rbac.v1.ClusterRole,
     ("rbac.authorization.k8s.io/v1", "RoleBinding"): k8s.rbac.v1.RoleBinding,
     ("rbac.authorization.k8s.io/v1", "ClusterRoleBinding"): k8s.rbac.v1.ClusterRoleBinding,
+    ("networking.k8s.io/v1", "NetworkPolicy"): k8s.networking.v1.NetworkPolicy,
 }
 # Top-level manifest fields whose Python argument name differs from the manifest's.
 _ARGUMENT_NAMES = {"roleRef": "role_ref", "stringData": "string_data", "aggregationRule": "aggregation_rule"}
@@ -49,11 +50,17 @@ def declare(
     return resource_class(name, **fields, **extra, opts=opts)
 
 
-def password_secret(
-    name: str, secret_name: str, namespace: str, password: pulumi.Output[str], opts: pulumi.ResourceOptions
+def secret_from_config(
+    name: str,
+    secret_name: str,
+    namespace: str,
+    value: pulumi.Output[str],
+    opts: pulumi.ResourceOptions,
+    key: str = PASSWORD_SECRET_KEY,
 ) -> pulumi.CustomResource:
-    """A Secret holding the gateway password under ``PASSWORD_SECRET_KEY``; the value stays a Pulumi secret."""
-    return declare(name, opaque_secret(secret_name, namespace), opts, string_data={PASSWORD_SECRET_KEY: password})
+    """A Secret holding one value of the stack's secret config under ``key``; the value stays a Pulumi secret
+    all the way into the cluster."""
+    return declare(name, opaque_secret(secret_name, namespace), opts, string_data={key: value})
 
 
 def helm_release(

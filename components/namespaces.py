@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Mapping
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -12,13 +12,12 @@ from render.namespaces import namespace
 
 
 class Namespaces(pulumi.ComponentResource):
-    """One Namespace per name, each with the platform label and the stack's Pod Security level."""
+    """One Namespace per name, each with the platform label and its Pod Security level."""
 
     def __init__(
         self,
         name: str,
-        names: Iterable[str],
-        pod_security: str,
+        levels: Mapping[str, str],
         protect: bool,
         provider: k8s.Provider,
         opts: pulumi.ResourceOptions | None = None,
@@ -26,6 +25,6 @@ class Namespaces(pulumi.ComponentResource):
         super().__init__("dask-platform:namespaces:Namespaces", name, None, opts)
         child = pulumi.ResourceOptions(parent=self, provider=provider, protect=protect)
         self.by_name: dict[str, pulumi.CustomResource] = {
-            each: declare(each, namespace(each, pod_security), child) for each in dict.fromkeys(names)
+            each: declare(each, namespace(each, level), child) for each, level in levels.items()
         }
         self.register_outputs({"names": list(self.by_name)})

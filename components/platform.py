@@ -9,6 +9,7 @@ from components.clusters import DaskClusters
 from components.gateway import DaskGateway
 from components.images import ImageCatalog
 from components.namespaces import Namespaces
+from components.network import NetworkPolicies
 from components.operator import DaskOperator
 from components.session import DaskSession
 from components.stack import LoadedStack
@@ -17,6 +18,8 @@ from render.catalog import image_specs, with_catalog_images
 from render.chart_values import gateway_values, operator_values
 from render.clusters import declared_cluster_manifests
 from render.names import PASSWORD_SECRET_NAME, gateway_address, traefik_service_name
+from render.network import network_policies
+from render.secrets import required_secrets
 from render.session import session_deployment
 
 
@@ -49,10 +52,13 @@ class DaskPlatform(pulumi.ComponentResource):
             f"{name}-images", config.images, config.images.pushes(config.is_prod), specs, secrets, opts=child
         )
         namespaces = config.namespaces
+        # The gateway chart's pods set no security context, so its namespace (and the operator's) enforce the
+        # stack's level; users' namespaces hold only pods the platform locks down, and enforce theirs.
+        levels = {namespaces.gateway: namespaces.pod_security, config.operator_namespace: namespaces.pod_security}
+        levels |= dict.fromkeys(namespaces.users, namespaces.user_pod_security)
         self.namespaces = Namespaces(
             f"{name}-namespaces",
-            [namespaces.gateway, config.operator_namespace, *namespaces.users],
-            namespaces.pod_security,
+            levels,
             config.protect_namespaces,
             self.provider,
             opts=child,
@@ -74,7 +80,7 @@ class DaskPlatform(pulumi.ComponentResource):
             self.teams = Teams(
                 f"{name}-teams",
                 config.teams,
-                namespaces.pod_security,
+                namespaces.user_pod_security,
                 config.protect_namespaces,
                 self.operator.user_role,
                 self.provider,
@@ -94,16 +100,26 @@ class DaskPlatform(pulumi.ComponentResource):
                 f"{name}-clusters", manifests, pod_namespaces, self.operator.chart, built, self.provider, opts=child
             )
         password = secrets.gateway_password if config.gateway.auth.type == "simple" else None
+        hub_token = secrets.jupyterhub_api_token if config.gateway.auth.type == "jupyterhub" else None
         self.gateway = DaskGateway(
             f"{name}-gateway",
             config.gateway.chart,
             by_name[namespaces.gateway],
             namespaces.gateway,
-            gateway_values(config, password_secret_name=PASSWORD_SECRET_NAME if password is not None else None),
+            gateway_values(
+                config,
+                password_secret_name=PASSWORD_SECRET_NAME if password is not None else None,
+                token_from_secret_config=hub_token is not None,
+            ),
             password,
             self.provider,
+            hub_token=hub_token,
             opts=child,
         )
+        policies = network_policies(config)
+        if policies:
+            every_namespace = {**by_name, **(self.teams.namespaces if self.teams is not None else {})}
+            NetworkPolicies(f"{name}-network", policies, every_namespace, self.provider, opts=child)
         address = gateway_address(namespaces.gateway, config.gateway.service.port)
         self.session: DaskSession | None = None
         if config.session_enabled:
@@ -134,6 +150,7 @@ class DaskPlatform(pulumi.ComponentResource):
                 "daskKubernetesOperator": config.operator.chart.version,
             },
             "defaultWorkerImage": config.gateway.image.reference,
+            "requiredSecrets": required_secrets(config, token_from_secret_config=hub_token is not None),
             "images": self.images.references,
         }
         self.register_outputs(self.exports)

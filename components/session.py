@@ -8,7 +8,7 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.kubernetes import declare, password_secret
+from components.kubernetes import declare, secret_from_config
 from render.session import SESSION_PASSWORD_SECRET
 
 
@@ -42,7 +42,7 @@ class DaskSession(pulumi.ComponentResource):
             needs.append(image)
         if password is not None:
             needs.append(
-                password_secret(
+                secret_from_config(
                     f"{name}-gateway-password",
                     SESSION_PASSWORD_SECRET,
                     namespace_name,

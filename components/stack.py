@@ -21,6 +21,8 @@ class Secrets:
     registry_password: pulumi.Output[str] | None = None
     pip_extra_index_url: pulumi.Output[str] | None = None
     """A private package index for image builds; reaches them as a build secret, never as a build argument."""
+    jupyterhub_api_token: pulumi.Output[str] | None = None
+    """The gateway's JupyterHub API token, when the stack holds it rather than naming an existing Secret."""
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,7 @@ def load_stack() -> LoadedStack:
             gateway_password=config.get_secret("gatewayPassword"),
             registry_password=config.get_secret("registryPassword"),
             pip_extra_index_url=config.get_secret("pipExtraIndexUrl"),
+            jupyterhub_api_token=config.get_secret("jupyterhubApiToken"),
         ),
         stack_file=stack_file.name,
     )

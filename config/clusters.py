@@ -12,14 +12,13 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BeforeValidator, Field, model_validator
 
+from config.pods import PodSettings, Toleration
 from config.types import (
     Annotations,
     ConfigModel,
     EnvValues,
     KubernetesName,
-    LabelKey,
     Labels,
-    LabelValue,
     Resources,
     resources_of,
 )
@@ -61,24 +60,6 @@ GpuCount = Annotated[int, BeforeValidator(_positive_gpu_count)]
 ClusterName = Annotated[KubernetesName, AfterValidator(_cluster_name)]
 
 
-class Toleration(ConfigModel):
-    key: LabelKey | None = None
-    """The taint's key; unset with `Exists` tolerates every taint."""
-    operator: Literal["Exists", "Equal"] = "Exists"
-    value: LabelValue | None = None
-    """The taint's value, with `Equal` only."""
-    effect: Literal["NoSchedule", "PreferNoSchedule", "NoExecute"] | None = None
-    """The taint effect tolerated; unset tolerates every effect."""
-
-    @model_validator(mode="after")
-    def _operator_fits(self) -> Toleration:
-        if self.operator == "Exists" and self.value:
-            raise ValueError(f"operator 'Exists' takes no value, got {self.value!r}; use operator 'Equal'")
-        if self.operator == "Equal" and self.key is None:
-            raise ValueError("operator 'Equal' needs a key")
-        return self
-
-
 def _gpu_node_toleration() -> list[Toleration]:
     # GPU node pools are commonly tainted with nvidia.com/gpu (GKE does it automatically) to keep other pods off.
     return [Toleration(key=GPU_RESOURCE, operator="Exists", effect="NoSchedule")]
@@ -110,14 +91,12 @@ class ImageChoice(ConfigModel):
         return self
 
 
-class WorkersConfig(ImageChoice):
+class WorkersConfig(ImageChoice, PodSettings):
     replicas: int = Field(1, ge=0)
     """Workers to start with."""
     resources: Resources = resources_of("1", "2Gi", "1", "2Gi")
     """Each worker pod's requests and limits."""
     gpu: GpuConfig | None = None
-    env: EnvValues = Field(default_factory=dict)
-    """Environment variables for the pods (never secret values)."""
 
 
 class WorkerGroupConfig(WorkersConfig):
@@ -127,7 +106,7 @@ class WorkerGroupConfig(WorkersConfig):
     """The group's name."""
 
 
-class SchedulerConfig(ConfigModel):
+class SchedulerConfig(PodSettings):
     resources: Resources = resources_of("250m", "1Gi", "1", "1Gi")
     """The scheduler pod's requests and limits."""
     service_type: Literal["ClusterIP", "NodePort", "LoadBalancer"] = "ClusterIP"
@@ -151,15 +130,13 @@ class AutoscalerConfig(ConfigModel):
         return self
 
 
-class JobConfig(ImageChoice):
+class JobConfig(ImageChoice, PodSettings):
     """The job runner pod of a ``DaskJob``; the operator points it at the job's scheduler."""
 
     command: list[str] = Field(min_length=1)
     """The job runner's command."""
     resources: Resources = resources_of("250m", "512Mi", "1", "1Gi")
     """The job runner pod's requests and limits."""
-    env: EnvValues = Field(default_factory=dict)
-    """Environment variables for the pods (never secret values)."""
 
 
 class DeclaredClusterConfig(ImageChoice):

@@ -6,31 +6,49 @@ own parser, so a bound in the stack means exactly what a user typing ``worker_me
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
+from config.pods import ChartPod, PodSettings, Toleration
 from config.quantities import gateway_memory_bytes
 from config.types import (
     DASK_GATEWAY_VERSION,
     ChartConfig,
     ConfigModel,
+    EnvName,
     GatewayMemory,
     ImageTag,
     KubernetesName,
+    LabelKey,
+    LabelValue,
     SecretKey,
+    matching,
 )
+
+HttpUrl = Annotated[str, matching(r"https?://\S+", "an http:// or https:// URL")]
+ServiceName = Annotated[str, matching(r"[A-Za-z0-9][-._A-Za-z0-9]*", "a JupyterHub service name, such as dask-gateway")]
+OptionName = Annotated[
+    str, matching(r"[a-z][a-z0-9_]{0,62}", "an option name: lowercase letters, digits and '_', starting with a letter")
+]
+BUILT_IN_OPTIONS = ("image", "worker_cores", "worker_cores_limit", "worker_memory", "profile", "worker_gpus")
+"""Options the platform itself offers; an admin-declared option takes another name."""
+CLUSTER_CONFIG_TARGETS = ("scheduler_cores", "scheduler_memory", "cluster_max_workers")
 
 
 class JupyterHubAuthConfig(ConfigModel):
-    api_token_secret_name: KubernetesName = "hub"
-    """The existing Secret in the gateway namespace that holds the JupyterHub API token."""
-    api_token_secret_key: SecretKey = "hub.services.dask-gateway.apiToken"
+    """The gateway as a JupyterHub service. The API token comes either from the secret
+    `dask-platform:jupyterhubApiToken` (the program creates the Secret in the gateway namespace) or from an
+    existing Secret in the gateway namespace named here; a hub in another namespace is reached by `apiUrl`."""
+
+    api_token_secret_name: KubernetesName | None = None
+    """An existing Secret in the gateway namespace holding the gateway service's API token."""
+    api_token_secret_key: SecretKey = "api-token"
     """The key of that Secret holding the token."""
-    api_url: str | None = None
-    """JupyterHub's API URL; unset lets the chart infer it."""
-    service_name: str | None = None
-    """The JupyterHub service name of the gateway."""
+    api_url: HttpUrl | None = None
+    """JupyterHub's API URL, such as `http://hub.jupyterhub.svc.cluster.local:8081/hub/api`."""
+    service_name: ServiceName | None = None
+    """The name of the gateway's service in JupyterHub; only that service's token is accepted."""
 
 
 class GatewayAuthConfig(ConfigModel):
@@ -111,6 +129,67 @@ class ClusterOptionsConfig(ConfigModel):
     builds for Kubernetes (bases, processors, staging)."""
 
 
+class OptionTarget(ConfigModel):
+    """Where an admin-declared option's value goes: one key, or none (the value is only kept with the cluster,
+    where `gateway.list_clusters()` shows it, so users find their clusters by it)."""
+
+    cluster_config: Literal["scheduler_cores", "scheduler_memory", "cluster_max_workers"] | None = None
+    """A field of the cluster's configuration: scheduler cores, scheduler memory or its worker cap."""
+    env: EnvName | None = None
+    """An environment variable on the cluster's scheduler and workers."""
+    label: LabelKey | None = None
+    """A label on the cluster's scheduler and worker pods."""
+
+    @model_validator(mode="after")
+    def _at_most_one(self) -> OptionTarget:
+        if sum(value is not None for value in (self.cluster_config, self.env, self.label)) > 1:
+            raise ValueError("set at most one of clusterConfig, env and label")
+        return self
+
+
+class ExtraOption(ConfigModel):
+    """An option admins add to `cluster_options()`, with its bounds and where its value goes."""
+
+    name: OptionName
+    """The option's name in `cluster_options()`."""
+    type: Literal["string", "integer", "float", "bool"]
+    """The option's type."""
+    label: str | None = None
+    """What the options widget shows; defaults to the name."""
+    default: str | int | float | bool
+    """The value a cluster gets when the user does not choose."""
+    min: float | None = None
+    """With `integer` and `float`: the smallest value allowed."""
+    max: float | None = None
+    """With `integer` and `float`: the largest value allowed."""
+    choices: list[str] = Field(default_factory=list)
+    """With `string`: the values allowed; empty allows any text."""
+    goes_to: OptionTarget = OptionTarget()
+    """Where the value goes; unset keeps it with the cluster only."""
+
+
+class ProfileOption(ConfigModel):
+    """A `profile` option whose choices are the image catalog's profiles; each maps to its k8s base image."""
+
+    enabled: bool = False
+    """Offer the option."""
+
+
+class GpuOption(ConfigModel):
+    """A `worker_gpus` option: workers with GPUs land on the GPU pool and may run only GPU-capable images."""
+
+    max_per_worker: int = Field(ge=1)
+    """Most GPUs (`nvidia.com/gpu`) one worker may ask for."""
+    images: list[str] = Field(min_length=1)
+    """The GPU-capable images such workers may run, such as RAPIDS."""
+    node_selector: dict[LabelKey, LabelValue] = Field(default_factory=dict)
+    """Node labels of the GPU pool."""
+    tolerations: list[Toleration] = Field(
+        default_factory=lambda: [Toleration(key="nvidia.com/gpu", operator="Exists", effect="NoSchedule")]
+    )
+    """Taints of the GPU pool that GPU workers tolerate."""
+
+
 class GatewayConfig(ConfigModel):
     chart: ChartConfig = ChartConfig(version=DASK_GATEWAY_VERSION)
     auth: GatewayAuthConfig = GatewayAuthConfig()
@@ -129,3 +208,19 @@ class GatewayConfig(ConfigModel):
     """0 disables the idle timeout; prod policy requires it on."""
     cluster_namespace: KubernetesName | None = None
     """Where gateway clusters run; defaults to the first user namespace."""
+    api: ChartPod = ChartPod()
+    """The gateway API server's pod: placement and resources."""
+    controller: ChartPod = ChartPod()
+    """The gateway controller's pod: placement and resources."""
+    traefik: ChartPod = ChartPod()
+    """Traefik's pod, the gateway's entry point: placement and resources."""
+    scheduler: PodSettings = PodSettings()
+    """What gateway clusters' scheduler pods get: placement, environment, labels, extra resources."""
+    worker: PodSettings = PodSettings()
+    """What gateway clusters' worker pods get: placement, environment, labels, extra resources."""
+    extra_options: list[ExtraOption] = Field(default_factory=list)
+    """Options admins add to `cluster_options()` beyond the built-in ones."""
+    profile_option: ProfileOption = ProfileOption()
+    """A `profile` option that picks the image by the catalog's profile name."""
+    gpu_option: GpuOption | None = None
+    """A `worker_gpus` option for GPU workers; unset offers none."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
+from config.pods import Placement
 from config.types import DASK_OPERATOR_VERSION, ChartConfig, ConfigModel, Resources, resources_of
 
 
@@ -16,3 +17,5 @@ class OperatorConfig(ConfigModel):
     """Bind the user ClusterRole per user namespace (RoleBindings) or cluster-wide (ClusterRoleBinding)."""
     resources: Resources = resources_of("100m", "128Mi", "500m", "256Mi")
     """The operator pod's requests and limits."""
+    placement: Placement = Placement()
+    """Where the operator pod runs."""

@@ -7,6 +7,7 @@ and each problem is reported at the key it is about, so the user sees one line w
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from typing import Literal
 
@@ -15,10 +16,11 @@ from pydantic_core import InitErrorDetails
 
 from config.clusters import DeclaredClusterConfig, ImageChoice, declared_resource_key, worker_group_name
 from config.footprint import maximum_footprint, minimum_footprint, quota_problems
-from config.gateway import GatewayConfig
+from config.gateway import BUILT_IN_OPTIONS, ExtraOption, GatewayConfig
 from config.images import CATALOG_IMAGES, ImagesConfig
 from config.kubernetes import KubernetesConfig
 from config.namespaces import NamespacesConfig
+from config.network import NetworkPoliciesConfig
 from config.operator import OperatorConfig
 from config.quantities import gateway_memory_bytes
 from config.session import SessionConfig
@@ -26,6 +28,8 @@ from config.teams import TeamConfig
 from config.types import ConfigModel, cross_section_problem
 
 Problems = Iterator[InitErrorDetails]
+JUPYTERHUB_SERVICE_CHART = (2026, 3, 0)
+"""The oldest gateway chart known to take gateway.auth.jupyterhub.jupyterhubServiceName (2024.1.0 refuses it)."""
 
 
 class PlatformConfig(ConfigModel):
@@ -37,6 +41,7 @@ class PlatformConfig(ConfigModel):
     gateway: GatewayConfig = GatewayConfig()
     session: SessionConfig = SessionConfig()
     images: ImagesConfig = ImagesConfig()
+    network_policies: NetworkPoliciesConfig = NetworkPoliciesConfig()
     clusters: list[DeclaredClusterConfig] = Field(default_factory=list)
     """Declared Dask clusters (see Declared clusters and team namespaces)."""
     teams: list[TeamConfig] = Field(default_factory=list)
@@ -61,6 +66,11 @@ class PlatformConfig(ConfigModel):
     @property
     def gateway_cluster_namespace(self) -> str:
         return self.gateway.cluster_namespace or self.namespaces.users[0]
+
+    @property
+    def user_namespaces(self) -> list[str]:
+        """Where Dask clusters and users' pods run: the user namespaces and every team's."""
+        return list(dict.fromkeys([*self.namespaces.users, *(team.name for team in self.teams)]))
 
     @property
     def operator_namespace(self) -> str:
@@ -143,6 +153,114 @@ def _gateway_option_bounds(config: PlatformConfig) -> Problems:
             options.allowed_images,
             f"must include the default image {gateway.image.reference!r} (gateway.image)",
         )
+
+
+def _extra_options(config: PlatformConfig) -> Problems:
+    gateway = config.gateway
+    seen: set[str] = set()
+    for index, option in enumerate(gateway.extra_options):
+        at = ("gateway", "extraOptions", index)
+        if option.name in BUILT_IN_OPTIONS or option.name in seen:
+            yield cross_section_problem(
+                (*at, "name"), option.name, "is taken by a built-in or an earlier option; pick another name"
+            )
+        seen.add(option.name)
+        yield from _option_value_problems(option, at)
+        yield from _option_target_problems(config, option, at)
+
+
+def _option_value_problems(option: ExtraOption, at: tuple[str | int, ...]) -> Problems:
+    numeric = option.type in ("integer", "float")
+    if numeric and (option.min is None or option.max is None):
+        yield cross_section_problem(
+            (*at, "max" if option.min is not None else "min"), None, f"an {option.type} option needs min and max"
+        )
+    elif numeric and option.min is not None and option.max is not None:
+        default = option.default
+        whole = option.type != "integer" or (
+            isinstance(default, int) and float(option.min).is_integer() and float(option.max).is_integer()
+        )
+        if isinstance(default, bool) or not isinstance(default, int | float) or not whole:
+            yield cross_section_problem(
+                (*at, "default"), default, f"must be a number of the option's type {option.type}"
+            )
+        elif not option.min <= default <= option.max:
+            yield cross_section_problem(
+                (*at, "default"), default, f"must be within min {option.min} and max {option.max}"
+            )
+    if not numeric and (option.min is not None or option.max is not None):
+        yield cross_section_problem((*at, "min"), option.min, f"a {option.type} option takes no min or max")
+    if option.type == "bool" and not isinstance(option.default, bool):
+        yield cross_section_problem((*at, "default"), option.default, "a bool option's default is true or false")
+    if option.type == "string":
+        if not isinstance(option.default, str):
+            yield cross_section_problem((*at, "default"), option.default, "a string option's default is text")
+        elif option.choices and option.default not in option.choices:
+            yield cross_section_problem(
+                (*at, "default"), option.default, f"must be one of the choices {', '.join(option.choices)}"
+            )
+    elif option.choices:
+        yield cross_section_problem((*at, "choices"), option.choices, "only string options have choices")
+
+
+def _option_target_problems(config: PlatformConfig, option: ExtraOption, at: tuple[str | int, ...]) -> Problems:
+    gateway = config.gateway
+    field = option.goes_to.cluster_config
+    where = (*at, "goesTo", "clusterConfig")
+    if field == "cluster_max_workers" and (option.type != "integer" or (option.max or 0) > gateway.cluster_max_workers):
+        yield cross_section_problem(
+            where,
+            field,
+            f"needs an integer option with max at most gateway.clusterMaxWorkers {gateway.cluster_max_workers}",
+        )
+    if field == "scheduler_cores" and (
+        option.type not in ("integer", "float") or (option.max or 0) > gateway.cluster_max_cores
+    ):
+        yield cross_section_problem(
+            where, field, f"needs a number option with max at most gateway.clusterMaxCores {gateway.cluster_max_cores}"
+        )
+    if field == "scheduler_memory":
+        sizes: list[int] = []
+        for choice in option.choices:
+            try:
+                sizes.append(gateway_memory_bytes(choice))
+            except ValueError as error:
+                yield cross_section_problem((*at, "choices"), choice, str(error))
+        if option.type != "string" or not option.choices:
+            yield cross_section_problem(where, field, "needs a string option whose choices are sizes such as '4 G'")
+        elif sizes and max(sizes) > gateway_memory_bytes(gateway.cluster_max_memory):
+            yield cross_section_problem(
+                (*at, "choices"), option.choices, f"go above gateway.clusterMaxMemory {gateway.cluster_max_memory!r}"
+            )
+    if option.goes_to.label is not None and option.choices:
+        for choice in option.choices:
+            if not re.fullmatch(r"([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?", choice):
+                yield cross_section_problem(
+                    (*at, "choices"), choice, "becomes a label value: at most 63 letters, digits, '-', '_' and '.'"
+                )
+
+
+def _jupyterhub(config: PlatformConfig) -> Problems:
+    auth = config.gateway.auth
+    if auth.type != "jupyterhub":
+        return
+    hub = auth.jupyterhub
+    version = config.gateway.chart.version
+    if tuple(int(part) for part in version.split(".")) < JUPYTERHUB_SERVICE_CHART:
+        yield cross_section_problem(
+            ("gateway", "chart", "version"),
+            version,
+            "JupyterHub auth needs a gateway chart that takes the JupyterHub service name, "
+            f"{'.'.join(map(str, JUPYTERHUB_SERVICE_CHART))} or newer",
+        )
+    for key, value in (("apiUrl", hub.api_url), ("serviceName", hub.service_name)):
+        if value is None:
+            yield cross_section_problem(
+                ("gateway", "auth", "jupyterhub", key),
+                None,
+                "JupyterHub auth needs both apiUrl and serviceName: the hub may live in another namespace, and only "
+                "the gateway service's own token should be accepted",
+            )
 
 
 def _catalog_and_gateway(config: PlatformConfig) -> Problems:
@@ -269,10 +387,12 @@ def _unique_names(config: PlatformConfig) -> Problems:
     resources: dict[str, str] = {}
     for index, cluster in enumerate(config.clusters):
         where = f"clusters[{index}]"
-        owned = [(cluster.name, ("clusters", index, "name"), cluster.name)]
+        owned: list[tuple[str, tuple[str | int, ...], str]] = [
+            (cluster.name, ("clusters", index, "name"), cluster.name)
+        ]
         for position, group in enumerate(cluster.worker_groups):
             object_name = worker_group_name(cluster.name, group.name)
-            at = ("clusters", index, "workerGroups", position, "name")
+            at: tuple[str | int, ...] = ("clusters", index, "workerGroups", position, "name")
             if (cluster.namespace, object_name) in groups:
                 yield cross_section_problem(
                     at,
@@ -282,11 +402,11 @@ def _unique_names(config: PlatformConfig) -> Problems:
                 )
             groups.setdefault((cluster.namespace, object_name), f"{where}.workerGroups[{position}]")
             owned.append((object_name, at, group.name))
-        for object_name, at, value in owned:
+        for object_name, location, value in owned:
             key = declared_resource_key(cluster.namespace, object_name)
             if key in resources and resources[key] != where:
                 yield cross_section_problem(
-                    at,
+                    location,
                     value,
                     f"with namespace {cluster.namespace!r} gives the same resource name as {resources[key]}; "
                     "rename one of them",
@@ -383,6 +503,8 @@ def _pull_policies(config: PlatformConfig) -> Problems:
 
 CROSS_SECTION_RULES: tuple[Callable[[PlatformConfig], Problems], ...] = (
     _gateway_option_bounds,
+    _extra_options,
+    _jupyterhub,
     _namespace_choices,
     _operator_scope,
     _catalog_and_gateway,
@@ -411,6 +533,18 @@ def secret_problems(config: PlatformConfig, secrets_set: frozenset[str]) -> list
                 "or use type 'jupyterhub'",
             )
         )
+    if config.gateway.auth.type == "jupyterhub":
+        hub = config.gateway.auth.jupyterhub
+        from_secret_config = "jupyterhubApiToken" in secrets_set
+        if from_secret_config == (hub.api_token_secret_name is not None):
+            problems.append(
+                (
+                    "gateway.auth.jupyterhub.apiTokenSecretName",
+                    hub.api_token_secret_name,
+                    "name the token's source once: an existing Secret in the gateway namespace here, or the secret "
+                    "dask-platform:jupyterhubApiToken",
+                )
+            )
     if (config.images.registry_username is None) == ("registryPassword" in secrets_set):
         problems.append(
             (

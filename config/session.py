@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
+from config.pods import Placement
 from config.types import ConfigModel, KubernetesName, Resources, resources_of
 
 
@@ -20,3 +21,5 @@ class SessionConfig(ConfigModel):
     """Keeps the pod up for ``kubectl exec``; set it to run a notebook server or a batch client instead."""
     resources: Resources = resources_of("250m", "512Mi", "1", "1Gi")
     """The session pod's requests and limits."""
+    placement: Placement = Placement()
+    """Where the session pod runs."""

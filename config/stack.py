@@ -23,7 +23,7 @@ from config.platform import PlatformConfig, secret_problems
 PROJECT = "dask-platform"
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 """The repository root: stack files, Dockerfiles and lock files are found relative to it."""
-SECRET_KEYS = ("gatewayPassword", "registryPassword", "pipExtraIndexUrl")
+SECRET_KEYS = ("gatewayPassword", "registryPassword", "pipExtraIndexUrl", "jupyterhubApiToken")
 """Read as Pulumi secret Outputs by the program and never entered into the model, so they cannot leak."""
 SECRET_PLACEHOLDER = "[secret]"
 """What an encrypted value of a stack file reads as offline, where it cannot be decrypted."""

@@ -46,7 +46,7 @@ def _check_gateway_memory(value: str) -> str:
     return value
 
 
-def _matching(pattern: str, allowed: str) -> AfterValidator:
+def matching(pattern: str, allowed: str) -> AfterValidator:
     compiled = re.compile(pattern)
 
     def check(value: str) -> str:
@@ -59,20 +59,20 @@ def _matching(pattern: str, allowed: str) -> AfterValidator:
 
 KubernetesName = Annotated[
     str,
-    _matching(
+    matching(
         r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?",
         "a Kubernetes name: at most 63 lowercase letters, digits and '-', starting and ending with a letter or digit",
     ),
 ]
 ExactVersion = Annotated[
     str,
-    _matching(r"\d+\.\d+\.\d+", "an exact version such as 2026.3.0 (no range, no 'latest')"),
+    matching(r"\d+\.\d+\.\d+", "an exact version such as 2026.3.0 (no range, no 'latest')"),
 ]
 ImageTag = Annotated[
     str,
-    _matching(r"[\w][\w.-]{0,127}", "an image tag: letters, digits, '_', '.' and '-'"),
+    matching(r"[\w][\w.-]{0,127}", "an image tag: letters, digits, '_', '.' and '-'"),
 ]
-HttpsUrl = Annotated[str, _matching(r"(https|oci)://\S+", "an https:// or oci:// URL")]
+HttpsUrl = Annotated[str, matching(r"(https|oci)://\S+", "an https:// or oci:// URL")]
 PositiveQuantity = Annotated[str, BeforeValidator(_number_as_text), AfterValidator(_check_positive_quantity)]
 """A CPU or memory amount: a Kubernetes quantity above zero."""
 
@@ -96,7 +96,7 @@ LabelKey = Annotated[str, AfterValidator(_check_label_key)]
 LabelValue = Annotated[
     str,
     BeforeValidator(_number_as_text),
-    _matching(
+    matching(
         rf"({_LABEL_NAME})?",
         "a Kubernetes label value: at most 63 letters, digits, '-', '_' and '.', starting and ending with a letter "
         "or digit, or empty",
@@ -104,7 +104,7 @@ LabelValue = Annotated[
 ]
 EnvName = Annotated[
     str,
-    _matching(
+    matching(
         r"[-._a-zA-Z][-._a-zA-Z0-9]*",
         "an environment variable name: letters, digits, '_', '-' and '.', not starting with a digit",
     ),
@@ -114,7 +114,7 @@ Annotations = dict[LabelKey, str]
 EnvValues = dict[EnvName, str]
 NonEmpty = Annotated[str, Field(min_length=1)]
 SecretKey = Annotated[
-    str, _matching(r"[-._a-zA-Z0-9]+", "a key of a Kubernetes Secret: letters, digits, '-', '_' and '.', not empty")
+    str, matching(r"[-._a-zA-Z0-9]+", "a key of a Kubernetes Secret: letters, digits, '-', '_' and '.', not empty")
 ]
 GatewayMemory = Annotated[str, AfterValidator(_check_gateway_memory)]
 

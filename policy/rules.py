@@ -957,10 +957,6 @@ _GATEWAY_NO_SECURITY = (
     "the dask-gateway chart sets no securityContext on its api and controller pods and has no value for one "
     "(the dask-gateway-server image itself runs as a non-root user); a Pulumi transform on the chart could add it"
 )
-_SECCOMP_VALUES = (
-    "the dask-kubernetes-operator chart sets no seccomp profile by default; narrow it with the chart value "
-    "podSecurityContext.seccompProfile.type: RuntimeDefault (render/chart_values.py)"
-)
 UPSTREAM_FINDINGS: tuple[UpstreamFinding, ...] = (
     UpstreamFinding(
         OPERATOR_COMPONENT,
@@ -972,9 +968,6 @@ UPSTREAM_FINDINGS: tuple[UpstreamFinding, ...] = (
         "Services and Deployments for every DaskCluster it watches, and the chart grants it every verb on them; "
         "with operator.scope: cluster that is in every namespace, operator.scope: namespace narrows it to a Role in "
         "the one user namespace",
-    ),
-    UpstreamFinding(
-        OPERATOR_COMPONENT, ("Deployment",), r".+", "seccomp", frozenset({"dask-kubernetes-operator"}), _SECCOMP_VALUES
     ),
     UpstreamFinding(
         GATEWAY_COMPONENT,
@@ -1148,7 +1141,6 @@ NETWORK_POLICY_RULE = Rule(
     "advisory",
     stack_check=check_network_policies,
 )
-"""Not in RULES until the stacks declare NetworkPolicies (the gateway issue adds them)."""
 
 
 RULES: tuple[Rule, ...] = (
@@ -1282,6 +1274,7 @@ RULES: tuple[Rule, ...] = (
         stack_check=check_upstream_findings,
         prod_enforcement="advisory",
     ),
+    NETWORK_POLICY_RULE,
 )
 RULES_BY_NAME: dict[str, Rule] = {rule.name: rule for rule in RULES}
 

@@ -10,9 +10,17 @@ from __future__ import annotations
 from typing import Any
 
 from config.platform import PlatformConfig
+from config.pods import ChartPod
+from render.catalog import profile_image
 from render.gateway_options import gateway_config_source, gateway_data_env, gateway_options_data
-from render.names import GATEWAY_RELEASE, PASSWORD_ENV, PASSWORD_SECRET_KEY
-from render.pods import resource_requirements
+from render.names import (
+    GATEWAY_RELEASE,
+    JUPYTERHUB_TOKEN_KEY,
+    JUPYTERHUB_TOKEN_SECRET,
+    PASSWORD_ENV,
+    PASSWORD_SECRET_KEY,
+)
+from render.pods import placement_spec, resource_requirements
 from render.teams import gateway_team_namespaces
 
 GATEWAY_SERVER_IMAGE = "ghcr.io/dask/dask-gateway-server"
@@ -20,11 +28,10 @@ OPERATOR_IMAGE = "ghcr.io/dask/dask-kubernetes-operator"
 GATEWAY_CONFIG_KEY = "dask-platform"
 """The ``gateway.extraConfig`` entry that holds ``shipped/gateway_config.py``."""
 
-# Requests and limits for the chart's own pods, so that every container on the platform has both.
-_SMALL_POD = {
-    "requests": {"cpu": "100m", "memory": "128Mi"},
-    "limits": {"cpu": "500m", "memory": "512Mi"},
-}
+
+def _chart_pod(pod: ChartPod) -> dict[str, Any]:
+    """A gateway chart pod's resources and placement, as the chart's values for that part name them."""
+    return {"resources": resource_requirements(pod.resources), **placement_spec(pod.placement)}
 
 
 def operator_values(config: PlatformConfig) -> dict[str, Any]:
@@ -32,20 +39,35 @@ def operator_values(config: PlatformConfig) -> dict[str, Any]:
         "image": {"name": OPERATOR_IMAGE, "tag": config.operator.chart.version},
         "resources": resource_requirements(config.operator.resources),
         "rbac": {"create": True, "cluster": config.operator.scope == "cluster"},
+        # The chart's container already drops privileges and runs as uid 1000; the pod adds the seccomp
+        # profile that the restricted Pod Security Standard asks for.
+        "podSecurityContext": {"seccompProfile": {"type": "RuntimeDefault"}},
+        **placement_spec(config.operator.placement),
     }
     if config.operator.scope == "namespace":
         values["kopfArgs"] = ["--namespace", config.operator_namespace]
     return values
 
 
+def jupyterhub_token_secret(config: PlatformConfig, token_from_secret_config: bool) -> tuple[str, str]:
+    """(Secret, key) in the gateway namespace holding the gateway's JupyterHub API token: the one the program
+    creates from ``dask-platform:jupyterhubApiToken``, or the existing one the stack names."""
+    hub = config.gateway.auth.jupyterhub
+    if token_from_secret_config or hub.api_token_secret_name is None:
+        return JUPYTERHUB_TOKEN_SECRET, JUPYTERHUB_TOKEN_KEY
+    return hub.api_token_secret_name, hub.api_token_secret_key
+
+
 def gateway_values(
     config: PlatformConfig,
     password_secret_name: str | None,
     default_image: str | None = None,
+    token_from_secret_config: bool = False,
 ) -> dict[str, Any]:
     """Values for the dask-gateway chart.
 
-    ``password_secret_name`` names the Kubernetes Secret holding the simple-auth password, when there is one.
+    ``password_secret_name`` names the Kubernetes Secret holding the simple-auth password, when there is one;
+    ``token_from_secret_config`` says the JupyterHub token comes from the stack's secret config.
     """
     gateway = config.gateway
     image_name, _, image_tag = (default_image or gateway.image.reference).rpartition(":")
@@ -56,14 +78,17 @@ def gateway_values(
         team_namespaces=gateway_team_namespaces(config.teams),
         password_env=PASSWORD_ENV if simple_password else None,
         password_required=simple_password,
+        profile_images={name: profile_image(config.images, name) for name in config.images.profiles},
+        default_profile=config.images.default_profile,
     )
     env: list[dict[str, Any]] = [gateway_data_env(data)]
     auth: dict[str, Any] = {"type": gateway.auth.type}
     if gateway.auth.type == "jupyterhub":
         hub = gateway.auth.jupyterhub
+        secret, key = jupyterhub_token_secret(config, token_from_secret_config)
         auth["jupyterhub"] = {
-            "apiTokenFromSecretName": hub.api_token_secret_name,
-            "apiTokenFromSecretKey": hub.api_token_secret_key,
+            "apiTokenFromSecretName": secret,
+            "apiTokenFromSecretKey": key,
             "apiUrl": hub.api_url,
             "jupyterhubServiceName": hub.service_name,
         }
@@ -85,7 +110,7 @@ def gateway_values(
         "fullnameOverride": GATEWAY_RELEASE,
         "gateway": {
             "image": server_image,
-            "resources": _SMALL_POD,
+            **_chart_pod(gateway.api),
             "env": env,
             "auth": auth,
             "extraConfig": {GATEWAY_CONFIG_KEY: gateway_config_source()},
@@ -99,9 +124,9 @@ def gateway_values(
                 "namespace": config.gateway_cluster_namespace,
             },
         },
-        "controller": {"image": server_image, "resources": _SMALL_POD},
+        "controller": {"image": server_image, **_chart_pod(gateway.controller)},
         "traefik": {
-            "resources": _SMALL_POD,
+            **_chart_pod(gateway.traefik),
             "service": {
                 "type": gateway.service.type,
                 "ports": {

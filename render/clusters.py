@@ -22,6 +22,7 @@ from config.clusters import (
     worker_group_name,
 )
 from config.platform import PlatformConfig
+from config.pods import Placement, PodSettings
 from render.catalog import profile_image
 from render.dask import (
     COMM_PORT,
@@ -32,7 +33,7 @@ from render.dask import (
     WORKER_DASHBOARD_PORT,
 )
 from render.names import PLATFORM_LABEL
-from render.pods import CONTAINER_SECURITY, POD_SECURITY, resource_requirements
+from render.pods import CONTAINER_SECURITY, POD_SECURITY, container_settings, placement_spec, resource_requirements
 
 DASK_API_VERSION = "kubernetes.dask.org/v1"
 
@@ -48,55 +49,42 @@ def _image(config: PlatformConfig, *choices: ImageChoice) -> str:
     return config.gateway.image.reference
 
 
-def _env(*layers: dict[str, str]) -> list[dict[str, str]]:
-    merged: dict[str, str] = {}
-    for layer in layers:
-        merged.update(layer)
-    return [{"name": name, "value": value} for name, value in merged.items()]
-
-
 def _container(
     name: str,
     image: str,
     cluster: DeclaredClusterConfig,
     args: list[str],
     resources: dict[str, Any],
-    env: list[dict[str, str]],
+    part: PodSettings,
 ) -> dict[str, Any]:
-    container: dict[str, Any] = {
+    return {
         "name": name,
         "image": image,
         "imagePullPolicy": cluster.image_pull_policy,
         "args": args,
         "resources": resources,
         "securityContext": CONTAINER_SECURITY,
+        **container_settings(part, env=cluster.env),
     }
-    if env:
-        container["env"] = env
-    return container
 
 
-def _pod_spec(config: PlatformConfig, container: dict[str, Any], gpu: GpuConfig | None = None) -> dict[str, Any]:
+def _pod_spec(
+    config: PlatformConfig, container: dict[str, Any], part: PodSettings, gpu: GpuConfig | None = None
+) -> dict[str, Any]:
     spec: dict[str, Any] = {"containers": [container], "securityContext": POD_SECURITY}
     if config.gateway.image_pull_secrets:
         spec["imagePullSecrets"] = [{"name": name} for name in config.gateway.image_pull_secrets]
-    if gpu is not None:
-        if gpu.node_selector:
-            spec["nodeSelector"] = dict(gpu.node_selector)
-        if gpu.tolerations:
-            spec["tolerations"] = [
-                toleration.model_dump(mode="json", by_alias=True, exclude_none=True) for toleration in gpu.tolerations
-            ]
+    gpu_pool = Placement(node_selector=gpu.node_selector, tolerations=gpu.tolerations) if gpu else Placement()
+    spec.update(placement_spec(gpu_pool, part.placement))
     return spec
 
 
-def _pod_metadata(cluster: DeclaredClusterConfig) -> dict[str, dict[str, str]]:
-    metadata = {"labels": dict(cluster.labels), "annotations": dict(cluster.annotations)}
-    return {key: value for key, value in metadata.items() if value}
-
-
-def _with_pod_metadata(cluster: DeclaredClusterConfig, section: dict[str, Any]) -> dict[str, Any]:
-    metadata = _pod_metadata(cluster)
+def _with_pod_metadata(cluster: DeclaredClusterConfig, part: PodSettings, section: dict[str, Any]) -> dict[str, Any]:
+    metadata = {
+        "labels": {**cluster.labels, **part.labels},
+        "annotations": {**cluster.annotations, **part.annotations},
+    }
+    metadata = {key: value for key, value in metadata.items() if value}
     return {"metadata": metadata, **section} if metadata else section
 
 
@@ -121,12 +109,16 @@ def worker_spec(config: PlatformConfig, cluster: DeclaredClusterConfig, group: W
         _image(config, group, cluster),
         cluster,
         worker_args(group),
-        resource_requirements(group.resources, {GPU_RESOURCE: str(group.gpu.count)} if group.gpu else None),
-        _env(cluster.env, group.env),
+        resource_requirements(
+            group.resources, group.extra_resources, {GPU_RESOURCE: str(group.gpu.count)} if group.gpu else None
+        ),
+        group,
     )
     if group.gpu is None:
         container["ports"] = [{"name": "http-dashboard", "containerPort": WORKER_DASHBOARD_PORT, "protocol": "TCP"}]
-    return _with_pod_metadata(cluster, {"replicas": group.replicas, "spec": _pod_spec(config, container, group.gpu)})
+    return _with_pod_metadata(
+        cluster, group, {"replicas": group.replicas, "spec": _pod_spec(config, container, group, group.gpu)}
+    )
 
 
 def _probe(initial_delay: int, period: int) -> dict[str, Any]:
@@ -144,8 +136,8 @@ def scheduler_spec(config: PlatformConfig, cluster: DeclaredClusterConfig) -> di
         _image(config, cluster),
         cluster,
         [*SCHEDULER_COMMAND, "--host", "0.0.0.0"],
-        resource_requirements(cluster.scheduler.resources),
-        _env(cluster.env),
+        resource_requirements(cluster.scheduler.resources, cluster.scheduler.extra_resources),
+        cluster.scheduler,
     )
     container["ports"] = [
         {"name": "tcp-comm", "containerPort": COMM_PORT, "protocol": "TCP"},
@@ -161,7 +153,9 @@ def scheduler_spec(config: PlatformConfig, cluster: DeclaredClusterConfig) -> di
             {"name": "http-dashboard", "protocol": "TCP", "port": DASHBOARD_PORT, "targetPort": "http-dashboard"},
         ],
     }
-    return _with_pod_metadata(cluster, {"spec": _pod_spec(config, container), "service": service})
+    return _with_pod_metadata(
+        cluster, cluster.scheduler, {"spec": _pod_spec(config, container, cluster.scheduler), "service": service}
+    )
 
 
 def cluster_spec(config: PlatformConfig, cluster: DeclaredClusterConfig) -> dict[str, Any]:
@@ -188,11 +182,11 @@ def _job_spec(config: PlatformConfig, cluster: DeclaredClusterConfig) -> dict[st
         _image(config, job, cluster),
         cluster,
         list(job.command),
-        resource_requirements(job.resources),
-        _env(cluster.env, job.env),
+        resource_requirements(job.resources, job.extra_resources),
+        job,
     )
     # The operator ends the job when the runner pod succeeds or fails; a restarting pod would never finish.
-    return _with_pod_metadata(cluster, {"spec": {**_pod_spec(config, container), "restartPolicy": "Never"}})
+    return _with_pod_metadata(cluster, job, {"spec": {**_pod_spec(config, container, job), "restartPolicy": "Never"}})
 
 
 def cluster_manifests(config: PlatformConfig, cluster: DeclaredClusterConfig) -> list[dict[str, Any]]:

@@ -13,9 +13,17 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
-from config.gateway import GatewayConfig, MemoryOption
+from config.gateway import ExtraOption, GatewayConfig, GpuOption, MemoryOption
+from config.pods import Placement, PodSettings
 from config.quantities import gateway_memory_bytes
 from render.dask import SCHEDULER_COMMAND, WORKER_COMMAND
+from render.pods import (
+    CONTAINER_SECURITY,
+    POD_SECURITY,
+    container_settings,
+    extra_resource_requirements,
+    placement_spec,
+)
 from shipped import gateway_config
 from shipped.gateway_config import DATA_ENV
 
@@ -40,6 +48,44 @@ def _memory_bounds(memory: MemoryOption) -> dict[str, Any]:
     }
 
 
+def _pod_data(settings: PodSettings) -> dict[str, Any]:
+    """What ``KubeClusterConfig`` adds to one kind of pod: locked down, placed, with its environment."""
+    container: dict[str, Any] = {"securityContext": CONTAINER_SECURITY, **container_settings(settings)}
+    resources = extra_resource_requirements(settings.extra_resources)
+    if resources:
+        container["resources"] = resources
+    return {
+        "extraPodConfig": {"securityContext": POD_SECURITY, **placement_spec(settings.placement)},
+        "extraContainerConfig": container,
+        "labels": dict(settings.labels),
+        "annotations": dict(settings.annotations),
+    }
+
+
+def _extra_option(option: ExtraOption) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "name": option.name,
+        "type": option.type,
+        "label": option.label or option.name,
+        "default": option.default,
+        "target": option.goes_to.model_dump(by_alias=True, exclude_none=True),
+    }
+    if option.type == "integer" and option.min is not None and option.max is not None:
+        data.update(min=int(option.min), max=int(option.max))
+    elif option.type == "float":
+        data.update(min=option.min, max=option.max)
+    if option.choices:
+        data["choices"] = list(option.choices)
+    if option.goes_to.cluster_config == "scheduler_memory":
+        data["bytes"] = {choice: gateway_memory_bytes(choice) for choice in option.choices}
+    return data
+
+
+def _gpu_data(gpu: GpuOption) -> dict[str, Any]:
+    placement = Placement(node_selector=gpu.node_selector, tolerations=gpu.tolerations)
+    return {"max": gpu.max_per_worker, "images": list(gpu.images), "podConfig": placement_spec(placement)}
+
+
 def gateway_options_data(
     gateway: GatewayConfig,
     default_image: str,
@@ -47,22 +93,29 @@ def gateway_options_data(
     team_namespaces: Mapping[str, str] | None = None,
     password_env: str | None = None,
     password_required: bool = False,
+    profile_images: Mapping[str, str] | None = None,
+    default_profile: str | None = None,
 ) -> dict[str, Any]:
     """The JSON document ``shipped/gateway_config.py`` reads.
 
     ``team_namespaces`` maps a gateway user group to the namespace its users' clusters run in (Kubernetes only);
-    ``password_env`` names the environment variable that carries the simple-auth password, if any.
+    ``password_env`` names the environment variable that carries the simple-auth password, if any;
+    ``profile_images`` maps each image profile to its k8s image, for the ``profile`` option.
     """
     if team_namespaces and backend != "kubernetes":
         raise ValueError("team namespaces need the kubernetes backend: local clusters run in no namespace")
     options = gateway.cluster_options
+    allowed = list(options.allowed_images)
+    if allowed and gateway.gpu_option is not None:
+        allowed += [image for image in gateway.gpu_option.images if image not in allowed]
     data: dict[str, Any] = {
         "backend": backend,
         "options": {
-            "image": {"default": default_image, "allowed": list(options.allowed_images)},
+            "image": {"default": default_image, "allowed": allowed},
             "workerCores": options.worker_cores.model_dump(),
             "workerCoresLimit": options.worker_cores_limit.model_dump(),
             "workerMemory": _memory_bounds(options.worker_memory),
+            "extra": [_extra_option(option) for option in gateway.extra_options],
         },
         "teamNamespaces": dict(team_namespaces or {}),
         "limits": {
@@ -76,7 +129,13 @@ def gateway_options_data(
         "passwordEnv": password_env,
         "passwordRequired": password_required,
     }
-    if backend == "local":
+    if gateway.profile_option.enabled and profile_images:
+        data["options"]["profile"] = {"default": default_profile, "images": dict(profile_images)}
+    if gateway.gpu_option is not None and backend == "kubernetes":
+        data["options"]["gpu"] = _gpu_data(gateway.gpu_option)
+    if backend == "kubernetes":
+        data["pods"] = {"scheduler": _pod_data(gateway.scheduler), "worker": _pod_data(gateway.worker)}
+    else:
         data["proxyAddress"] = LOCAL_PROXY_ADDRESS
     return data
 

@@ -17,6 +17,10 @@ PASSWORD_SECRET_KEY = "password"
 PASSWORD_ENV = "DASK_GATEWAY_PASSWORD"
 """The environment variable through which the simple-auth password reaches the gateway."""
 
+JUPYTERHUB_TOKEN_SECRET = "dask-gateway-jupyterhub"
+"""The Secret the program creates in the gateway namespace from the secret `dask-platform:jupyterhubApiToken`."""
+JUPYTERHUB_TOKEN_KEY = "api-token"
+
 SESSION_NAME = "dask-session"
 TEAM_QUOTA_NAME = "dask-platform-team-quota"
 TEAM_LIMIT_RANGE_NAME = "dask-platform-container-defaults"

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from config.clusters import DeclaredClusterConfig
+from config.platform import PlatformConfig
+from config.pods import PodSettings
 from render.names import PLATFORM_LABEL
 
 
@@ -15,3 +18,27 @@ def opaque_secret(name: str, namespace: str) -> dict[str, Any]:
         "metadata": {"name": name, "namespace": namespace, "labels": PLATFORM_LABEL},
         "type": "Opaque",
     }
+
+
+def _cluster_parts(cluster: DeclaredClusterConfig) -> list[PodSettings]:
+    parts: list[PodSettings] = [cluster.scheduler, cluster.worker, *cluster.worker_groups]
+    return [*parts, cluster.job] if cluster.job is not None else parts
+
+
+def required_secrets(config: PlatformConfig, token_from_secret_config: bool = False) -> list[str]:
+    """``namespace/name`` of every Secret the stack reads but does not create: these must exist before
+    ``pulumi up``, or the pods that read them do not start."""
+    required: list[str] = []
+    hub = config.gateway.auth.jupyterhub
+    if config.gateway.auth.type == "jupyterhub" and not token_from_secret_config and hub.api_token_secret_name:
+        required.append(f"{config.namespaces.gateway}/{hub.api_token_secret_name}")
+    # Gateway clusters start in the cluster namespace or, for a team's users, in the team's namespace.
+    gateway_namespaces = [config.gateway_cluster_namespace, *(t.name for t in config.teams if t.gateway_groups)]
+    gateway_secrets = [*config.gateway.scheduler.secrets(), *config.gateway.worker.secrets()]
+    gateway_secrets += config.gateway.image_pull_secrets
+    required += [f"{namespace}/{name}" for namespace in gateway_namespaces for name in gateway_secrets]
+    for cluster in config.clusters:
+        if cluster.enabled:
+            names = [name for part in _cluster_parts(cluster) for name in part.secrets()]
+            required += [f"{cluster.namespace}/{name}" for name in [*names, *config.gateway.image_pull_secrets]]
+    return list(dict.fromkeys(required))

@@ -12,13 +12,12 @@ from render.names import (
     USER_SERVICE_ACCOUNT,
     gateway_address,
 )
-from render.pods import CONTAINER_SECURITY, POD_SECURITY, resource_requirements
+from render.pods import CONTAINER_SECURITY, POD_SECURITY, placement_spec, resource_requirements
 
 SESSION_PASSWORD_SECRET = f"{SESSION_NAME}-gateway-password"
 """Secrets are namespaced: the session gets its own copy of the gateway password, under this name."""
 CLIENT_PASSWORD_ENV = "DASK_GATEWAY__AUTH__KWARGS__PASSWORD"
 """Where dask_gateway's client config reads a BasicAuth password from the environment."""
-SESSION_USER = 1000
 
 
 def session_environment(address: str, worker_image: str, auth_type: str) -> dict[str, str]:
@@ -69,8 +68,9 @@ def session_deployment(config: PlatformConfig, with_password: bool) -> dict[str,
                 "metadata": {"labels": labels},
                 "spec": {
                     "serviceAccountName": USER_SERVICE_ACCOUNT,
-                    "securityContext": {"runAsNonRoot": True, "runAsUser": SESSION_USER, **POD_SECURITY},
+                    "securityContext": POD_SECURITY,
                     "containers": [container],
+                    **placement_spec(config.session.placement),
                 },
             },
         },

@@ -9,19 +9,24 @@ It is inlined in the middle of the chart's config file, so it has no ``from __fu
 annotations are valid at run time.
 """
 
+import copy
 import json
 import math
 import os
+import re
 from collections.abc import Mapping
 from typing import Any
 
-from dask_gateway_server.options import Float, Options, String
+from dask_gateway_server.options import Bool, Float, Integer, Options, Select, String
 from dask_gateway_server.traitlets import MemoryLimit
 
 DATA_ENV = "DASK_PLATFORM_GATEWAY"
 """The environment variable holding the JSON document this configuration reads."""
 LOCAL_BACKEND = "dask_gateway_server.backends.local.UnsafeLocalBackend"
 """Local clusters run as processes of the gateway's own non-root user, so the backend must not switch users."""
+GPU_RESOURCE = "nvidia.com/gpu"
+LABEL_VALUE = re.compile(r"([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?")
+"""What Kubernetes takes as a label value: a free-text option that becomes a label must fit it."""
 
 
 def load_data(environ: Mapping[str, str] = os.environ) -> dict[str, Any]:
@@ -56,14 +61,78 @@ def checked_image(value: str, image: Mapping[str, Any]) -> str:
     return chosen
 
 
+def _merged(base: Mapping[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
+    """``extra`` merged into a copy of ``base``: mappings merge, lists add up, anything else is replaced."""
+    merged = copy.deepcopy(dict(base))
+    for key, value in extra.items():
+        if isinstance(merged.get(key), dict) and isinstance(value, Mapping):
+            merged[key] = _merged(merged[key], value)
+        elif isinstance(merged.get(key), list) and isinstance(value, list):
+            merged[key] = merged[key] + list(value)
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged
+
+
+def _chosen_image(data: Mapping[str, Any], options: Any) -> str:
+    image_option = data["options"]["image"]
+    chosen = str(options.image).strip()
+    profile = data["options"].get("profile")
+    if profile is not None and chosen == image_option["default"]:
+        # The image left at its default: the profile picks it.
+        chosen = profile["images"][options.profile]
+    return checked_image(chosen, image_option)
+
+
+def _extra_overrides(data: Mapping[str, Any], options: Any, overrides: dict[str, Any]) -> None:
+    """Apply admin-declared options where the stack sends their values."""
+    for option in data["options"]["extra"]:
+        value = getattr(options, option["name"])
+        target = option["target"]
+        if "clusterConfig" in target:
+            field = target["clusterConfig"]
+            overrides[field] = option["bytes"][value] if field == "scheduler_memory" else value
+        elif "env" in target:
+            text = ("true" if value else "false") if isinstance(value, bool) else str(value)
+            overrides.setdefault("environment", {})[target["env"]] = text
+        elif "label" in target:
+            text = ("true" if value else "false") if isinstance(value, bool) else str(value)
+            if not LABEL_VALUE.fullmatch(text):
+                raise ValueError(
+                    f"{option['name']} becomes a Kubernetes label: at most 63 letters, digits, '-', '_' and '.', "
+                    f"starting and ending with a letter or digit, got {value!r}"
+                )
+            for part in ("scheduler", "worker"):
+                labels = overrides.setdefault(f"{part}_extra_pod_labels", dict(data["pods"][part]["labels"]))
+                labels[target["label"]] = text
+
+
+def _gpu_overrides(data: Mapping[str, Any], options: Any, overrides: dict[str, Any]) -> None:
+    gpu = data["options"].get("gpu")
+    if gpu is None or not options.worker_gpus:
+        return
+    if overrides["image"] not in gpu["images"]:
+        raise ValueError(
+            f"worker_gpus needs a GPU-capable image; choose one of {', '.join(gpu['images'])}, "
+            f"got {overrides['image']!r}"
+        )
+    worker = data["pods"]["worker"]
+    overrides["worker_extra_container_config"] = _merged(
+        worker["extraContainerConfig"], {"resources": {"limits": {GPU_RESOURCE: str(options.worker_gpus)}}}
+    )
+    overrides["worker_extra_pod_config"] = _merged(worker["extraPodConfig"], gpu["podConfig"])
+
+
 def cluster_overrides(data: Mapping[str, Any], options: Any, user: Any) -> dict[str, Any]:
     """What one cluster gets from the options a user chose: the gateway's option handler."""
     memory = parse_memory("worker_memory", options.worker_memory, data["options"]["workerMemory"])
     if data["backend"] == "local":
         # Local processes have no image and no separate limits, and the local backend counts whole cores.
-        return {"worker_cores": max(1, math.ceil(options.worker_cores)), "worker_memory": memory}
-    overrides: dict[str, Any] = {
-        "image": checked_image(options.image, data["options"]["image"]),
+        overrides: dict[str, Any] = {"worker_cores": max(1, math.ceil(options.worker_cores)), "worker_memory": memory}
+        _extra_overrides({**data, "pods": {"scheduler": {"labels": {}}, "worker": {"labels": {}}}}, options, overrides)
+        return overrides
+    overrides = {
+        "image": _chosen_image(data, options),
         "worker_cores": options.worker_cores,
         # A limit below its request would make Kubernetes reject the pod, so a request above the asked-for limit
         # raises the limit; the memory limit follows the memory request.
@@ -76,27 +145,58 @@ def cluster_overrides(data: Mapping[str, Any], options: Any, user: Any) -> dict[
         if group in user.groups:
             overrides["namespace"] = namespace
             break
+    _extra_overrides(data, options, overrides)
+    _gpu_overrides(data, options, overrides)
     return overrides
+
+
+class Choice(Select):
+    """A select field whose refusal lists what may be chosen."""
+
+    def validate(self, x: Any) -> Any:
+        if isinstance(x, str) and x not in self.options:
+            raise ValueError(f"{self.field} must be one of {', '.join(self.options)}, got {x!r}")
+        return super().validate(x)
 
 
 def _float_option(name: str, label: str, bounds: Mapping[str, Any]) -> Float:
     return Float(name, default=bounds["default"], min=bounds["min"], max=bounds["max"], label=label)
 
 
+def _declared_field(option: Mapping[str, Any]) -> Any:
+    name, label, default = option["name"], option["label"], option["default"]
+    if option["type"] == "integer":
+        return Integer(name, default=default, min=option["min"], max=option["max"], label=label)
+    if option["type"] == "float":
+        return Float(name, default=default, min=option["min"], max=option["max"], label=label)
+    if option["type"] == "bool":
+        return Bool(name, default=default, label=label)
+    if option.get("choices"):
+        return Choice(name, option["choices"], default=default, label=label)
+    return String(name, default=default, label=label)
+
+
 def cluster_options(data: Mapping[str, Any]) -> Options:
-    """The options users see in ``gateway.cluster_options()``: names and types their notebooks rely on."""
+    """The options users see in ``gateway.cluster_options()``: names and types their notebooks rely on first,
+    then the profile and GPU choices and the admin-declared options."""
     options = data["options"]
 
     def handler(chosen: Any, user: Any) -> dict[str, Any]:
         return cluster_overrides(data, chosen, user)
 
-    return Options(
+    fields = [
         String("image", default=options["image"]["default"], label="Image"),
         _float_option("worker_cores", "Worker cores", options["workerCores"]),
         _float_option("worker_cores_limit", "Worker cores limit", options["workerCoresLimit"]),
         String("worker_memory", default=options["workerMemory"]["default"], label="Worker memory"),
-        handler=handler,
-    )
+    ]
+    if "profile" in options:
+        profiles = options["profile"]
+        fields.append(Choice("profile", list(profiles["images"]), default=profiles["default"], label="Profile"))
+    if "gpu" in options:
+        fields.append(Integer("worker_gpus", default=0, min=0, max=options["gpu"]["max"], label="GPUs per worker"))
+    fields += [_declared_field(option) for option in options["extra"]]
+    return Options(*fields, handler=handler)
 
 
 def configure(c: Any, data: Mapping[str, Any], environ: Mapping[str, str] = os.environ) -> None:
@@ -109,6 +209,12 @@ def configure(c: Any, data: Mapping[str, Any], environ: Mapping[str, str] = os.e
     c.ClusterConfig.idle_timeout = limits["idleTimeout"]
     c.ClusterConfig.scheduler_cmd = list(data["schedulerCommand"])
     c.ClusterConfig.worker_cmd = list(data["workerCommand"])
+    for part, pods in data.get("pods", {}).items():
+        # Locked-down, placed pods with the stack's environment, for every cluster the gateway starts.
+        setattr(c.KubeClusterConfig, f"{part}_extra_pod_config", pods["extraPodConfig"])
+        setattr(c.KubeClusterConfig, f"{part}_extra_container_config", pods["extraContainerConfig"])
+        setattr(c.KubeClusterConfig, f"{part}_extra_pod_labels", pods["labels"])
+        setattr(c.KubeClusterConfig, f"{part}_extra_pod_annotations", pods["annotations"])
     if data["backend"] == "local":
         c.DaskGateway.backend_class = LOCAL_BACKEND
         c.Proxy.address = data["proxyAddress"]

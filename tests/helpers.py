@@ -127,10 +127,11 @@ def stack_variant(stack: str, changes: Mapping[str, Any], secrets: Iterable[str]
 
 def plan_variant(
     stack: str,
-    sections: Mapping[str, Mapping[str, Any]] | None = None,
+    sections: Mapping[str, Mapping[str, Any] | list[Any]] | None = None,
     secrets: Mapping[str, str] | None = None,
 ) -> Resources:
-    """Plan a stack file with top-level keys of some of its sections replaced and secret config set in clear.
+    """Plan a stack file with top-level keys of some of its sections (or whole list sections) replaced and secret
+    config set in clear.
 
     The secrets are handed over as the Pulumi CLI does after decrypting a stack file: as values marked
     secret, so a test can search the plan for the clear text.
@@ -138,7 +139,10 @@ def plan_variant(
     values, secret_keys = cli_config(PROJECT_DIR / f"Pulumi.{stack}.yaml")
     for section, replacements in (sections or {}).items():
         key = f"{PROJECT}:{section}"
-        values[key] = json.dumps({**json.loads(values.get(key, "{}")), **replacements})
+        if isinstance(replacements, list):
+            values[key] = json.dumps(replacements)
+        else:
+            values[key] = json.dumps({**json.loads(values.get(key, "{}")), **replacements})
     for name, secret in (secrets or {}).items():
         values[f"{PROJECT}:{name}"] = secret
         secret_keys.append(f"{PROJECT}:{name}")

@@ -43,6 +43,7 @@ SECRET_DESCRIPTIONS = {
     "gatewayPassword": "The gateway's simple-auth password; reaches pods only through Kubernetes Secrets.",
     "registryPassword": "With `images.registryUsername`: the registry login for pushing images.",
     "pipExtraIndexUrl": "A private package index for image builds, passed as a build secret.",
+    "jupyterhubApiToken": "The gateway's JupyterHub API token, kept in a Secret in the gateway namespace.",
 }
 
 

@@ -51,8 +51,36 @@ EVERY_FEATURE = {
             "labels": {"team": "ml"},
             "annotations": {"owner": "ml@example.org"},
             "env": {"DASK_DISTRIBUTED__WORKER__DAEMON": "False"},
-            "scheduler": {"serviceType": "NodePort"},
-            "worker": {"replicas": 1, "env": {"EXTRA": "1"}},
+            "scheduler": {
+                "serviceType": "NodePort",
+                "allowExternal": True,
+                "placement": {
+                    "nodeSelector": {"pool": "dask"},
+                    "tolerations": [{"key": "pool", "operator": "Equal", "value": "dask", "effect": "NoSchedule"}],
+                },
+                "envFrom": [{"configMap": "telemetry", "prefix": "OTEL_"}],
+            },
+            "worker": {
+                "replicas": 1,
+                "env": {"EXTRA": "1"},
+                "envValueFrom": {"TOKEN": {"secret": "api", "key": "token"}},
+                "labels": {"role": "worker"},
+                "extraResources": {"requests": {"ephemeral-storage": "1Gi"}, "limits": {"ephemeral-storage": "2Gi"}},
+                "placement": {
+                    "affinity": {
+                        "nodeAffinity": {
+                            "preferredDuringSchedulingIgnoredDuringExecution": [
+                                {
+                                    "weight": 10,
+                                    "preference": {
+                                        "matchExpressions": [{"key": "disk", "operator": "In", "values": ["ssd"]}]
+                                    },
+                                }
+                            ]
+                        }
+                    }
+                },
+            },
             "workerGroups": [
                 {
                     "name": "gpu",

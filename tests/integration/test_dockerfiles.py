@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from config.gateway import GatewayConfig
 from config.images import ImagesConfig
-from config.platform import PlatformConfig
 from config.stack import PROJECT_DIR
 from render.catalog import PIP_INDEX_SECRET, image_specs
 
@@ -26,7 +26,7 @@ def instructions(dockerfile: Path) -> list[str]:
 
 def test_the_catalog_builds_from_exactly_these_dockerfiles() -> None:
     everything = ImagesConfig(targets=["k8s", "local"])
-    used = {spec.dockerfile for spec in image_specs(everything, PlatformConfig().gateway)}
+    used = {spec.dockerfile for spec in image_specs(everything, GatewayConfig())}
     assert used == {path.relative_to(PROJECT_DIR).as_posix() for path in DOCKERFILES}
 
 

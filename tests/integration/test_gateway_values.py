@@ -21,6 +21,7 @@ import jsonschema
 import pytest
 import yaml
 
+from config.stack import PROJECT_DIR
 from render.names import PASSWORD_ENV, PASSWORD_SECRET_KEY
 from tests.helpers import STACKS, plan_variant, reference_path, release_inputs, stack_plan
 from tools.plan import SECRET
@@ -28,7 +29,20 @@ from tools.plan import SECRET
 GATEWAY_CHART = "dask-gateway"
 OLDER_CHART_VERSION = "2024.1.0"
 PASSWORD = "correct-horse-battery-staple-7Q"
-SIMPLE_AUTH = {"gateway": {"auth": {"type": "simple"}}}
+SIMPLE_AUTH: dict[str, Any] = {"gateway": {"auth": {"type": "simple"}}}
+HUB = {
+    "type": "jupyterhub",
+    "jupyterhub": {
+        "apiTokenSecretName": "jupyterhub-api-token",
+        "apiUrl": "http://hub.jupyterhub.svc.cluster.local:8081/hub/api",
+        "serviceName": "dask-gateway",
+    },
+}
+# Simple auth reports no groups, so prod's teams keep their namespaces but send no gateway users there.
+PROD_TEAMS_WITHOUT_GROUPS = [
+    {key: value for key, value in team.items() if key != "gatewayGroups"}
+    for team in yaml.safe_load((PROJECT_DIR / "Pulumi.prod.yaml").read_text())["config"]["dask-platform:teams"]
+]
 
 
 class Variant(NamedTuple):
@@ -48,23 +62,24 @@ VARIANTS = {
         "dev",
         {
             "gateway": {
-                "auth": {"type": "jupyterhub", "jupyterhub": {"serviceName": "dask-gateway"}},
-                "service": {"type": "LoadBalancer", "port": 8000},
+                "auth": HUB,
+                "service": {"type": "LoadBalancer", "port": 8000, "allowExternal": True},
                 "imagePullSecrets": ["registry-credentials"],
-            }
+            },
+            "session": {"enabled": False},
         },
         {},
         "jupyterhub",
     ),
-    f"jupyterhub-on-chart-{OLDER_CHART_VERSION}": Variant(
+    f"simple-on-chart-{OLDER_CHART_VERSION}": Variant(
         "dev",
         {
-            "gateway": {"chart": {"version": OLDER_CHART_VERSION}, "auth": {"type": "jupyterhub"}},
+            "gateway": {"chart": {"version": OLDER_CHART_VERSION}},
             # Images and chart must carry the same dask-gateway (its locks need not exist for a preview).
             "images": {"daskGatewayVersion": OLDER_CHART_VERSION},
         },
         {},
-        "jupyterhub",
+        "simple",
     ),
 }
 
@@ -172,7 +187,8 @@ def test_validation_rejects_values_the_chart_refuses(
 
 @pytest.mark.parametrize("stack", STACKS)
 def test_the_gateway_password_reaches_the_pod_only_through_a_secret(stack: str) -> None:
-    resources = plan_variant(stack, SIMPLE_AUTH, {"gatewayPassword": PASSWORD})
+    sections = {**SIMPLE_AUTH, "teams": PROD_TEAMS_WITHOUT_GROUPS} if stack == "prod" else SIMPLE_AUTH
+    resources = plan_variant(stack, sections, {"gatewayPassword": PASSWORD})
     assert PASSWORD not in json.dumps(resources)
     release = release_inputs(resources, GATEWAY_CHART)
     chart_values = json.dumps(release["values"])

@@ -88,6 +88,7 @@ def test_every_rule_is_mandatory_in_prod_and_only_production_concerns_are_adviso
         "rbac-no-broad-bindings",
         "rbac-no-cluster-wide-secrets-or-exec",
         "chart-upstream-findings",
+        "workloads-network-policy",
     }
 
 

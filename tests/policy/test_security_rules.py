@@ -66,7 +66,9 @@ def _container(pod: dict[str, Any]) -> dict[str, Any]:
 
 def test_the_safe_pod_passes_every_rule() -> None:
     resources = {"requests": {"cpu": "1", "memory": "1Gi"}, "limits": {"cpu": "1", "memory": "1Gi"}}
-    assert check_stack([_deployment(lambda pod: _container(pod).update(resources=resources))], PROD) == []
+    policy = own_resource(NETWORK_POLICY, "default-deny", {"metadata": {"namespace": "dask-users"}, "spec": {}})
+    safe = _deployment(lambda pod: _container(pod).update(resources=resources))
+    assert check_stack([safe, policy], PROD) == []
 
 
 def test_every_new_rule_is_mandatory_in_prod_and_advisory_in_dev() -> None:
@@ -472,4 +474,4 @@ def test_workload_next_to_a_network_policy_passes() -> None:
     elsewhere = own_resource(NETWORK_POLICY, "default-deny", {"metadata": {"namespace": "dask-gateway"}, "spec": {}})
     assert NETWORK_POLICY_RULE.check_stack([_deployment(), policy], PROD) == []
     assert NETWORK_POLICY_RULE.check_stack([_deployment(), elsewhere], PROD)
-    assert NETWORK_POLICY_RULE.name not in {rule.name for rule in RULES}
+    assert NETWORK_POLICY_RULE in RULES

@@ -61,7 +61,7 @@ def test_prod_teams_get_protected_namespaces_with_pod_security_labels() -> None:
     assert {n["inputs"]["metadata"]["name"] for n in namespaces} == PROD_TEAMS
     for namespace in namespaces:
         assert namespace["protect"] is True
-        assert namespace["inputs"]["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == "baseline"
+        assert namespace["inputs"]["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == "restricted"
 
 
 def test_prod_team_users_are_bound_to_the_user_cluster_role_in_their_namespace() -> None:

@@ -49,7 +49,8 @@ def test_namespaces_carry_pod_security_labels_and_prod_ones_are_protected(
     assert {r["inputs"]["metadata"]["name"] for r in platform_namespaces} == expected
     for namespace in platform_namespaces:
         labels = namespace["inputs"]["metadata"]["labels"]
-        assert labels["pod-security.kubernetes.io/enforce"] == "baseline"
+        level = "baseline" if namespace["name"] in ("dask-gateway", "dask-operator") else "restricted"
+        assert labels["pod-security.kubernetes.io/enforce"] == level
         assert namespace["protect"] is protected
 
 
@@ -100,8 +101,13 @@ def test_prod_gateway_authenticates_against_jupyterhub_with_the_token_from_an_ex
     values = one("prod", CHART, "dask-gateway-chart")["inputs"]["values"]
     auth = values["gateway"]["auth"]
     assert auth["type"] == "jupyterhub"
-    assert auth["jupyterhub"]["apiTokenFromSecretName"] == "hub"
-    assert "apiToken" not in auth["jupyterhub"]
+    assert auth["jupyterhub"] == {
+        "apiTokenFromSecretName": "jupyterhub-api-token",
+        "apiTokenFromSecretKey": "api-token",
+        "apiUrl": "http://hub.jupyterhub.svc.cluster.local:8081/hub/api",
+        "jupyterhubServiceName": "dask-gateway",
+    }
+    assert "dask-gateway/jupyterhub-api-token" in stack_plan("prod").outputs["requiredSecrets"]
     assert not resources_of_type("prod", "kubernetes:core/v1:Secret")
 
 

@@ -158,8 +158,10 @@ def test_the_dev_session_runs_the_client_image_matching_the_workers_after_it_is_
     assert container["image"] == catalog("dev")["base-staging-k8s"].reference
     env = {item["name"]: item.get("value") for item in container["env"]}
     assert env["DASK_WORKER_IMAGE"] == container["image"]
-    built = {image["urn"] for image in planned_images(stack_plan("dev").resources).values()}
-    assert built <= set(deployment["dependencies"])
+    images = planned_images(stack_plan("dev").resources)
+    built = {image["urn"] for image in images.values()} & set(deployment["dependencies"])
+    # The session waits for the image it runs to be built, and for no other image.
+    assert built == {images["base-staging-k8s"]["urn"]}
 
 
 def test_pushed_images_may_be_built_for_several_platforms() -> None:

@@ -37,13 +37,31 @@ def test_every_namespace_warns_and_audits_against_the_restricted_standard(stack:
         assert labels["pod-security.kubernetes.io/audit"] == "restricted"
 
 
-@pytest.mark.parametrize(("stack", "level"), [("dev", "baseline"), ("prod", "baseline")])
-def test_every_namespace_enforces_the_stacks_pod_security_level(stack: str, level: str) -> None:
+@pytest.mark.parametrize(
+    ("stack", "expected"),
+    [
+        ("dev", {"dask-gateway": "baseline", "dask-operator": "baseline", "dask-users": "restricted"}),
+        (
+            "prod",
+            {
+                "dask-gateway": "baseline",
+                "dask-operator": "baseline",
+                "dask-users": "restricted",
+                "dask-batch": "restricted",
+                "team-analytics": "restricted",
+                "team-ml": "restricted",
+            },
+        ),
+    ],
+)
+def test_user_namespaces_enforce_restricted_and_the_charts_namespaces_baseline(
+    stack: str, expected: dict[str, str]
+) -> None:
     levels = {
-        r["inputs"]["metadata"]["labels"]["pod-security.kubernetes.io/enforce"]
+        r["inputs"]["metadata"]["name"]: r["inputs"]["metadata"]["labels"]["pod-security.kubernetes.io/enforce"]
         for r in resources_of_type(stack, NAMESPACE)
     }
-    assert levels == {level}
+    assert levels == expected
 
 
 @pytest.mark.parametrize(("stack", "protected"), [("dev", False), ("prod", True)])
@@ -114,7 +132,7 @@ def test_declared_cluster_pods_run_with_dropped_privileges_and_seccomp(stack: st
     for cluster in clusters:
         for part in ("scheduler", "worker"):
             pod = cluster["inputs"]["spec"][part]["spec"]
-            assert pod["securityContext"] == {"seccompProfile": {"type": "RuntimeDefault"}}
+            assert pod["securityContext"] == NON_ROOT_POD
             for container in _containers(pod):
                 assert container["securityContext"] == DROPPED_PRIVILEGES
 

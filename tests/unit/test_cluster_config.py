@@ -85,7 +85,16 @@ def test_gateway_groups_map_to_their_team_namespaces_in_stack_order() -> None:
     config = parse(
         {
             **dev(teams=[team(gatewayGroups=["ml", "gpu-users"]), {"name": "team-bi", "gatewayGroups": ["analytics"]}]),
-            "gateway": {"auth": {"type": "jupyterhub"}},
+            "gateway": {
+                "auth": {
+                    "type": "jupyterhub",
+                    "jupyterhub": {
+                        "apiTokenSecretName": "hub-token",
+                        "apiUrl": "http://hub.jupyterhub:8081/hub/api",
+                        "serviceName": "dask-gateway",
+                    },
+                }
+            },
             "session": {"enabled": False},
         }
     )

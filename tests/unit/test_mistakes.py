@@ -16,6 +16,12 @@ from config.stack import PROJECT_DIR
 from tests.helpers import TEST_STACK_FILE, error_for
 
 MAX_MESSAGE = 300
+HUB = {
+    "auth": {
+        "type": "jupyterhub",
+        "jupyterhub": {"apiTokenSecretName": "hub-token", "apiUrl": "http://hub:8081/hub/api", "serviceName": "gw"},
+    }
+}
 
 
 def dev(**sections: Any) -> dict[str, Any]:
@@ -185,7 +191,7 @@ MISTAKES = [
     ),
     Mistake(
         "auth that cannot work",
-        dev(gateway={"auth": {"type": "jupyterhub"}}),
+        dev(gateway=HUB),
         "dask-platform:session.enabled = null: the session has no JupyterHub token",
     ),
     Mistake(
@@ -228,6 +234,81 @@ MISTAKES = [
         "a pull policy that never pulls pushed images",
         dev(images={"push": True, "registryUsername": None}, clusters=[cluster(imagePullPolicy="Never")]),
         'dask-platform:clusters[0].imagePullPolicy = "Never": a node never pulls',
+    ),
+    # Settings for pods that Kubernetes, the gateway or the hub would refuse.
+    Mistake(
+        "a pod setting Kubernetes rejects",
+        dev(gateway={"worker": {"placement": {"tolerations": [{"key": "pool", "operator": "Exists", "value": "x"}]}}}),
+        "dask-platform:gateway.worker.placement.tolerations[0] = ",
+    ),
+    Mistake(
+        "a pod setting Kubernetes rejects",
+        dev(gateway={"api": {"placement": {"affinity": {"nodeAfinity": {}}}}}),
+        'dask-platform:gateway.api.placement.affinity = {"nodeAfinity": {}}: Kubernetes refuses affinity',
+    ),
+    Mistake(
+        "a pod setting Kubernetes rejects",
+        dev(gateway={"scheduler": {"envFrom": [{"secret": "s3", "configMap": "s3"}]}}),
+        'dask-platform:gateway.scheduler.envFrom[0] = {"secret": "s3", "configMap": "s3"}: name exactly one',
+    ),
+    Mistake(
+        "a pod setting Kubernetes rejects",
+        dev(clusters=[cluster(worker={"extraResources": {"limits": {"memory": "1Gi"}}})]),
+        'dask-platform:clusters[0].worker.extraResources.limits has the key "memory"',
+    ),
+    Mistake(
+        "a pod setting Kubernetes rejects",
+        dev(networkPolicies={"allowFrom": [{"namespaceSelectr": {}}]}),
+        'dask-platform:networkPolicies.allowFrom[0] = {"namespaceSelectr": {}}: Kubernetes refuses',
+    ),
+    Mistake(
+        "an option that cannot work",
+        dev(gateway={"extraOptions": [{"name": "worker_cores", "type": "string", "default": "a"}]}),
+        'dask-platform:gateway.extraOptions[0].name = "worker_cores": is taken by a built-in',
+    ),
+    Mistake(
+        "an option that cannot work",
+        dev(
+            gateway={
+                "extraOptions": [
+                    {
+                        "name": "cap",
+                        "type": "integer",
+                        "default": 4,
+                        "min": 1,
+                        "max": 99,
+                        "goesTo": {"clusterConfig": "cluster_max_workers"},
+                    }
+                ]
+            }
+        ),
+        'dask-platform:gateway.extraOptions[0].goesTo.clusterConfig = "cluster_max_workers": needs an integer',
+    ),
+    Mistake(
+        "an option that cannot work",
+        dev(gateway={"extraOptions": [{"name": "stage", "type": "string", "default": "x", "choices": ["a", "b"]}]}),
+        'dask-platform:gateway.extraOptions[0].default = "x": must be one of the choices a, b',
+    ),
+    Mistake(
+        "an option that cannot work",
+        dev(gateway={"extraOptions": [{"name": "n", "type": "float", "default": 9, "min": 1, "max": 4}]}),
+        "dask-platform:gateway.extraOptions[0].default = 9: must be within min 1.0 and max 4.0",
+    ),
+    Mistake(
+        "JupyterHub wiring that leaves the token unusable",
+        dev(session={"enabled": False}, gateway={"auth": {"type": "jupyterhub", "jupyterhub": {"serviceName": "gw"}}}),
+        "dask-platform:gateway.auth.jupyterhub.apiUrl = null: JupyterHub auth needs both apiUrl and serviceName",
+    ),
+    Mistake(
+        "JupyterHub wiring that leaves the token unusable",
+        dev(
+            session={"enabled": False},
+            gateway={
+                **HUB,
+                "auth": {**HUB["auth"], "jupyterhub": {"apiUrl": "http://hub:8081/hub/api", "serviceName": "gw"}},
+            },
+        ),
+        "dask-platform:gateway.auth.jupyterhub.apiTokenSecretName = null: name the token's source once",
     ),
     # Rules between sections, each at its own key.
     Mistake(
