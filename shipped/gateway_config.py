@@ -95,7 +95,8 @@ def _extra_overrides(data: Mapping[str, Any], options: Any, overrides: dict[str,
         elif "env" in target:
             text = ("true" if value else "false") if isinstance(value, bool) else str(value)
             overrides.setdefault("environment", {})[target["env"]] = text
-        elif "label" in target:
+        elif "label" in target and "pods" in data:
+            # Pods carry labels; a local backend's processes have nowhere to put one.
             text = ("true" if value else "false") if isinstance(value, bool) else str(value)
             if not LABEL_VALUE.fullmatch(text):
                 raise ValueError(
@@ -129,7 +130,7 @@ def cluster_overrides(data: Mapping[str, Any], options: Any, user: Any) -> dict[
     if data["backend"] == "local":
         # Local processes have no image and no separate limits, and the local backend counts whole cores.
         overrides: dict[str, Any] = {"worker_cores": max(1, math.ceil(options.worker_cores)), "worker_memory": memory}
-        _extra_overrides({**data, "pods": {"scheduler": {"labels": {}}, "worker": {"labels": {}}}}, options, overrides)
+        _extra_overrides(data, options, overrides)
         return overrides
     overrides = {
         "image": _chosen_image(data, options),

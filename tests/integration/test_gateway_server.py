@@ -323,3 +323,97 @@ def test_the_password_from_the_environment_guards_the_gateway(password_gateway: 
         run(_list_clusters(password_gateway, password="not the password"))
     assert refused.value.status == 401
     assert run(_list_clusters(password_gateway, password=GATEWAY_PASSWORD)) == []
+
+
+OPTIONS_GATEWAY = DEV_GATEWAY.model_copy(
+    update={
+        "extra_options": GatewayConfig.model_validate(
+            {
+                "extraOptions": [
+                    {"name": "cluster_name", "type": "string", "default": ""},
+                    {
+                        "name": "stage",
+                        "type": "string",
+                        "default": "dev",
+                        "choices": ["dev", "prod"],
+                        "goesTo": {"env": "DATA_STAGE"},
+                    },
+                    {
+                        "name": "max_workers",
+                        "type": "integer",
+                        "default": 2,
+                        "min": 1,
+                        "max": 4,
+                        "goesTo": {"clusterConfig": "cluster_max_workers"},
+                    },
+                    {
+                        "name": "scheduler_cores",
+                        "type": "float",
+                        "default": 1,
+                        "min": 1,
+                        "max": 2,
+                        "goesTo": {"clusterConfig": "scheduler_cores"},
+                    },
+                    {"name": "spill", "type": "bool", "default": False, "goesTo": {"env": "DASK_SPILL"}},
+                ]
+            }
+        ).extra_options
+    }
+)
+
+
+@pytest.fixture(scope="module")
+def options_gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningGateway]:
+    """The dev stack's gateway with an admin-declared option of every type."""
+    with running_gateway(tmp_path_factory.mktemp("options-gateway"), local_data(OPTIONS_GATEWAY)) as gateway:
+        yield gateway
+
+
+async def _declared_options_in_a_worker(server: RunningGateway) -> tuple[dict[str, Any], list[Any], str, str]:
+    """A notebook's view: the declared options with their defaults, then a cluster started with some of them set,
+    whose worker sees the environment the options sent there."""
+    async with server.client() as gateway:
+        options = await gateway.cluster_options()
+        defaults = dict(options)
+        options.cluster_name = "nightly-etl"
+        options.stage = "prod"
+        options.spill = True
+        async with gateway.new_cluster(options) as cluster:
+            await cluster.scale(1)
+            async with cluster.get_client(set_as_default=False) as client:
+                await client.wait_for_workers(1, timeout=WORKER_TIMEOUT)
+                stage = await client.run(os.getenv, "DATA_STAGE")
+                spill = await client.run(os.getenv, "DASK_SPILL")
+            listed = await gateway.list_clusters()
+            await cluster.shutdown()
+        return defaults, [report.options for report in listed], next(iter(stage.values())), next(iter(spill.values()))
+
+
+def test_declared_options_of_every_type_reach_the_cluster_and_stay_with_it(options_gateway: RunningGateway) -> None:
+    defaults, listed, stage, spill = run(_declared_options_in_a_worker(options_gateway))
+    assert {key: defaults[key] for key in ("cluster_name", "stage", "max_workers", "scheduler_cores", "spill")} == {
+        "cluster_name": "",
+        "stage": "dev",
+        "max_workers": 2,
+        "scheduler_cores": 1.0,
+        "spill": False,
+    }
+    assert (stage, spill) == ("prod", "true")
+    assert [options["cluster_name"] for options in listed] == ["nightly-etl"]
+
+
+@pytest.mark.parametrize(
+    ("raw_options", "message"),
+    [
+        ({"max_workers": 5}, "max_workers must be <= 4.000000, got 5"),
+        ({"max_workers": 0}, "max_workers must be >= 1.000000, got 0"),
+        ({"scheduler_cores": 3}, "scheduler_cores must be <= 2.000000, got 3.0"),
+        ({"stage": "test"}, "stage must be one of dev, prod, got 'test'"),
+        ({"spill": "yes"}, "spill must be a bool, got 'yes'"),
+    ],
+    ids=["integer-above", "integer-below", "float-above", "choice-unknown", "bool-not-bool"],
+)
+def test_declared_options_out_of_range_are_refused_naming_the_option_and_range(
+    options_gateway: RunningGateway, raw_options: dict[str, Any], message: str
+) -> None:
+    assert run(_refusal(options_gateway, **raw_options)) == message
