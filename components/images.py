@@ -55,6 +55,8 @@ class ImageCatalog(pulumi.ComponentResource):
             build_args: dict[str, pulumi.Input[str]] = dict(spec.build_args)
             if spec.base is not None:
                 build_args["BASE_IMAGE"] = self.images[spec.base].ref
+            if spec.kernel_base is not None:
+                build_args["KERNEL_IMAGE"] = self.images[spec.kernel_base].ref
             cache_ref = f"{images.registry}/dask/build-cache:{spec.key}"
             self.images[spec.key] = docker_build.Image(
                 f"{name}-{spec.key}",

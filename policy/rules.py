@@ -31,7 +31,7 @@ from config.types import DASK_HELM_REPOSITORY, ExactVersion
 from render.gateway_options import gateway_data_of_env
 from render.names import PASSWORD_ENV
 
-Environment = Literal["dev", "prod"]
+Environment = Literal["dev", "prod", "local"]
 Enforcement = Literal["mandatory", "advisory"]
 
 HELM_CHART = "kubernetes:helm.sh/v4:Chart"
@@ -653,7 +653,9 @@ def check_base_dask_version(resources: Sequence[Resource], context: PolicyContex
     by_tag = {str(tag): image for image in images for tag in _items(image.inputs.get("tags"))}
     for image in images:
         args = _build_args(image)
-        base = by_tag.get(str(args.get("BASE_IMAGE") or "").partition("@")[0])
+        # A Jupyter kernel layer builds FROM the Jupyter image so far, but its kernel is KERNEL_IMAGE's environment.
+        source = args.get("KERNEL_IMAGE") or args.get("BASE_IMAGE") or ""
+        base = by_tag.get(str(source).partition("@")[0])
         base_dask = _build_args(base).get("DASK_VERSION") if base else None
         if base_dask and args.get("DASK_VERSION") and args["DASK_VERSION"] != base_dask:
             yield (

@@ -41,14 +41,16 @@ TINI_VERSION = "0.19.0-1+b3"
 LOCK_PLATFORM = "x86_64-manylinux_2_36"
 """The platform locks are resolved for: glibc 2.36 is Debian bookworm's, so every locked wheel runs on the images."""
 DIGEST_LENGTH = 12
+JUPYTER_BUILD_REPOSITORY = "jupyter-build"
+"""Where the Jupyter image's intermediate layers (JupyterLab alone, then one kernel at a time) are kept."""
 LOCK_HEADER = "# dask-platform lock, inputs sha256:"
 
 BASE_DOCKERFILE = "images/base/Dockerfile"
 DERIVED_DOCKERFILE = "images/derived/Dockerfile"
 JUPYTER_DOCKERFILE = "images/jupyter/Dockerfile"
+JUPYTER_KERNEL_DOCKERFILE = "images/jupyter/kernel.Dockerfile"
 JUPYTER_REQUIREMENTS = "images/jupyter/requirements.txt"
 JUPYTER_KERNEL_REQUIREMENTS = "images/jupyter/kernel-requirements.txt"
-JUPYTER_BUILD_REQUIREMENTS = "images/jupyter/build-requirements.txt"
 JUPYTER_SERVER_CONFIG = "images/jupyter/jupyter_server_config.json"
 PIP_INDEX_SECRET = "pip_extra_index_url"
 """The build secret (id) that carries a private package index URL to every ``pip install`` in the Dockerfiles."""
@@ -86,6 +88,9 @@ class ImageSpec:
     locks: tuple[str, ...]
     base: str | None
     """The key of the image this one builds FROM; its reference arrives as the ``BASE_IMAGE`` build argument."""
+    kernel_base: str | None = field(default=None, kw_only=True)
+    """For a Jupyter kernel layer: the key of the k8s base image whose interpreter and environment it copies;
+    its reference arrives as the ``KERNEL_IMAGE`` build argument."""
     target: Target | None
     profile: str | None
     digest: str
@@ -121,9 +126,8 @@ def _kernel_lock(images: ImagesConfig, profile: ImageProfile) -> str:
     return f"images/jupyter/locks/kernel-{version_key(profile, images.dask_gateway_version)}.txt"
 
 
-def _jupyter_locks(images: ImagesConfig) -> tuple[str, str]:
-    python = images.jupyter.python
-    return f"images/jupyter/locks/server-py{python}.txt", f"images/jupyter/locks/build-py{python}.txt"
+def _jupyter_server_lock(images: ImagesConfig) -> str:
+    return f"images/jupyter/locks/server-py{images.jupyter.python}.txt"
 
 
 def derived_images(images: ImagesConfig) -> dict[str, tuple[ImageKind, ProcessorConfig]]:
@@ -170,9 +174,8 @@ def lock_specs(images: ImagesConfig) -> list[LockSpec]:
                 constraints=(_base_lock(images, profile, "k8s"),),
             )
             specs[kernel.path] = kernel
-        server, build = _jupyter_locks(images)
+        server = _jupyter_server_lock(images)
         specs[server] = LockSpec(server, images.jupyter.python, requirement_files=(JUPYTER_REQUIREMENTS,))
-        specs[build] = LockSpec(build, images.jupyter.python, requirement_files=(JUPYTER_BUILD_REQUIREMENTS,))
     return list(specs.values())
 
 
@@ -307,38 +310,69 @@ def _derived_spec(
     )
 
 
-def _jupyter_spec(images: ImagesConfig, root: Path) -> ImageSpec:
-    server, build = _jupyter_locks(images)
-    kernel_locks = {name: _kernel_lock(images, profile) for name, profile in images.profiles.items()}
-    kernels = " ".join(
-        f"{name},{profile.python},{profile.dask},{kernel_locks[name].removeprefix('images/jupyter/')}"
-        for name, profile in images.profiles.items()
-    )
-    build_args = {
+def _jupyter_specs(images: ImagesConfig, bases: dict[str, ImageSpec], root: Path) -> list[ImageSpec]:
+    """JupyterLab, then one layer per profile that adds its kernel, copied from the profile's k8s base image: each
+    kernel runs exactly the interpreter and environment of the clusters it drives, and nothing is downloaded but
+    ipykernel from the kernel's lock. The last layer is the Jupyter image; the others are build steps."""
+    server_lock = _jupyter_server_lock(images)
+    server_args = {
         "PYTHON_VERSION": images.jupyter.python,
         "DEBIAN_RELEASE": DEBIAN_RELEASE,
         "TINI_VERSION": TINI_VERSION,
-        "SERVER_LOCK": server.removeprefix("images/jupyter/"),
-        "BUILD_LOCK": build.removeprefix("images/jupyter/"),
-        "KERNELS": kernels,
+        "SERVER_LOCK": server_lock.removeprefix("images/jupyter/"),
     }
-    locks = (server, build, *kernel_locks.values())
-    digest = _content_digest(root, JUPYTER_DOCKERFILE, [*locks, JUPYTER_SERVER_CONFIG], build_args, None, None)
-    return ImageSpec(
-        key="jupyter",
+    digest = _content_digest(root, JUPYTER_DOCKERFILE, [server_lock, JUPYTER_SERVER_CONFIG], server_args, None, None)
+    previous = ImageSpec(
+        key="jupyter-server",
         kind="jupyter",
-        repository=f"{images.registry}/dask/jupyter",
-        tag=f"py{images.jupyter.python}-{digest[:DIGEST_LENGTH]}",
+        repository=f"{images.registry}/dask/{JUPYTER_BUILD_REPOSITORY}",
+        tag=f"server-py{images.jupyter.python}-{digest[:DIGEST_LENGTH]}",
         context="images/jupyter",
         dockerfile=JUPYTER_DOCKERFILE,
         stage=None,
-        build_args=build_args,
-        locks=locks,
+        build_args=server_args,
+        locks=(server_lock,),
         base=None,
         target=None,
         profile=None,
         digest=digest,
     )
+    specs = [previous]
+    names = list(images.profiles)
+    for position, name in enumerate(names):
+        profile, last = images.profiles[name], position == len(names) - 1
+        lock = _kernel_lock(images, profile)
+        build_args = {
+            "KERNEL_NAME": name,
+            "KERNEL_PYTHON": profile.python,
+            "DASK_VERSION": profile.dask,
+            "DASK_GATEWAY_VERSION": images.dask_gateway_version,
+            "KERNEL_LOCK": lock.removeprefix("images/jupyter/"),
+        }
+        kernel_base = bases[name]
+        digest = _content_digest(
+            root, JUPYTER_KERNEL_DOCKERFILE, [lock], build_args, None, f"{previous.digest}:{kernel_base.digest}"
+        )
+        previous = ImageSpec(
+            key="jupyter" if last else f"jupyter-kernel-{name}",
+            kind="jupyter",
+            repository=f"{images.registry}/dask/jupyter"
+            if last
+            else f"{images.registry}/dask/{JUPYTER_BUILD_REPOSITORY}",
+            tag=f"py{images.jupyter.python}-{digest[:DIGEST_LENGTH]}" if last else f"{name}-{digest[:DIGEST_LENGTH]}",
+            context="images/jupyter",
+            dockerfile=JUPYTER_KERNEL_DOCKERFILE,
+            stage=None,
+            build_args=build_args,
+            locks=(lock,),
+            base=previous.key,
+            target=None,
+            profile=name,
+            digest=digest,
+            kernel_base=kernel_base.key,
+        )
+        specs.append(previous)
+    return specs
 
 
 def image_specs(images: ImagesConfig, gateway: GatewayConfig, root: Path = PROJECT_DIR) -> list[ImageSpec]:
@@ -353,7 +387,9 @@ def image_specs(images: ImagesConfig, gateway: GatewayConfig, root: Path = PROJE
         for name, (kind, image) in derived_images(images).items():
             specs.append(_derived_spec(images, name, kind, image, bases[(image.profile, target)], root))
     if images.jupyter.enabled:
-        specs.append(_jupyter_spec(images, root))
+        # Kernels come from the clusters' own images; a stack without Kubernetes has only the local ones.
+        kernel_target: Target = "k8s" if "k8s" in images.targets else "local"
+        specs += _jupyter_specs(images, {name: bases[(name, kernel_target)] for name in images.profiles}, root)
     return specs
 
 

@@ -14,7 +14,7 @@ from config.images import ImagesConfig
 from config.stack import PROJECT_DIR
 from render.catalog import PIP_INDEX_SECRET, image_specs
 
-DOCKERFILES = sorted(PROJECT_DIR.glob("images/*/Dockerfile"))
+DOCKERFILES = sorted([*PROJECT_DIR.glob("images/*/Dockerfile"), *PROJECT_DIR.glob("images/*/*.Dockerfile")])
 HADOLINT = Path(sys.executable).parent / "hadolint"
 
 
@@ -30,7 +30,7 @@ def test_the_catalog_builds_from_exactly_these_dockerfiles() -> None:
     assert used == {path.relative_to(PROJECT_DIR).as_posix() for path in DOCKERFILES}
 
 
-@pytest.mark.parametrize("dockerfile", DOCKERFILES, ids=lambda path: path.parent.name)
+@pytest.mark.parametrize("dockerfile", DOCKERFILES, ids=lambda path: f"{path.parent.name}/{path.name}")
 def test_hadolint_finds_nothing(dockerfile: Path) -> None:
     result = subprocess.run(
         [str(HADOLINT), "--no-color", str(dockerfile)], capture_output=True, text=True, timeout=120, check=False
@@ -38,7 +38,7 @@ def test_hadolint_finds_nothing(dockerfile: Path) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-@pytest.mark.parametrize("dockerfile", DOCKERFILES, ids=lambda path: path.parent.name)
+@pytest.mark.parametrize("dockerfile", DOCKERFILES, ids=lambda path: f"{path.parent.name}/{path.name}")
 def test_pip_installs_only_hashed_locks_and_reads_a_private_index_from_a_build_secret(dockerfile: Path) -> None:
     runs = [line for line in instructions(dockerfile) if line.startswith("RUN") and "pip install" in line]
     assert runs
@@ -51,11 +51,12 @@ def test_pip_installs_only_hashed_locks_and_reads_a_private_index_from_a_build_s
     assert not [arg for arg in arguments if re.search(r"INDEX|PASSWORD|TOKEN|SECRET", arg)]
 
 
-@pytest.mark.parametrize("dockerfile", DOCKERFILES, ids=lambda path: path.parent.name)
+@pytest.mark.parametrize("dockerfile", DOCKERFILES, ids=lambda path: f"{path.parent.name}/{path.name}")
 def test_images_run_as_a_numeric_non_root_user_under_tini(dockerfile: Path) -> None:
     lines = instructions(dockerfile)
     users = [line.split()[1] for line in lines if line.startswith("USER")]
     assert users and users[-1] == "1000:1000"
-    if dockerfile.parent.name != "derived":  # derived images inherit their base's entrypoint
+    # Images built FROM another of ours (derived, Jupyter kernel layers) inherit its entrypoint.
+    if dockerfile.parent.name != "derived" and dockerfile.name == "Dockerfile":
         assert 'ENTRYPOINT ["tini", "--"]' in lines
         assert any(line.startswith("FROM python:${PYTHON_VERSION}-slim-${DEBIAN_RELEASE}") for line in lines)

@@ -27,6 +27,10 @@ def planned_images(resources: list[dict[str, Any]]) -> dict[str, dict[str, Any]]
     return {r["name"].removeprefix(PREFIX): r for r in resources if r["type"] == IMAGE}
 
 
+JUPYTER_LAYERS = {"jupyter-server", "jupyter-kernel-staging", "jupyter"}
+"""JupyterLab alone, then a kernel per profile in stack order; the last layer is the Jupyter image."""
+
+
 @pytest.mark.parametrize(
     ("stack", "expected"),
     [
@@ -42,12 +46,13 @@ def planned_images(resources: list[dict[str, Any]]) -> dict[str, dict[str, Any]]
                     *(f"processor-{p}" for p in ("l0", "s1ard", "mockup")),
                 )
             }
-            | {"jupyter"},
+            | JUPYTER_LAYERS,
         ),
         (
             "prod",
-            {"base-staging-k8s", "base-processor-k8s", "staging-k8s", "jupyter"}
-            | {f"processor-{p}-k8s" for p in ("l0", "s1ard", "mockup")},
+            {"base-staging-k8s", "base-processor-k8s", "staging-k8s"}
+            | {f"processor-{p}-k8s" for p in ("l0", "s1ard", "mockup")}
+            | JUPYTER_LAYERS,
         ),
     ],
 )
@@ -69,6 +74,7 @@ def test_every_image_is_built_from_its_catalog_spec(stack: str) -> None:
         assert inputs.get("target") == spec.stage
         build_args = dict(inputs["buildArgs"])
         build_args.pop("BASE_IMAGE", None)
+        build_args.pop("KERNEL_IMAGE", None)
         assert build_args == spec.build_args
         assert inputs["platforms"] == ["linux/amd64"]
 
@@ -78,12 +84,17 @@ def test_derived_images_build_from_the_reference_their_base_build_outputs(stack:
     images = planned_images(stack_plan(stack).resources)
     specs = catalog(stack)
     derived = {key: spec for key, spec in specs.items() if spec.base is not None}
-    assert {spec.kind for spec in derived.values()} == {"processor", "staging"}
+    assert {spec.kind for spec in derived.values()} == {"processor", "staging", "jupyter"}
     for key, spec in derived.items():
         base = images[spec.base or ""]
         # The mocks report a build's first tag as its `ref`, so this is the base build's output.
         assert images[key]["inputs"]["buildArgs"]["BASE_IMAGE"] == base["inputs"]["tags"][0]
-        assert images[key]["dependencies"] == [base["urn"]]
+        needed = [base["urn"]]
+        if spec.kernel_base is not None:
+            kernel = images[spec.kernel_base]
+            assert images[key]["inputs"]["buildArgs"]["KERNEL_IMAGE"] == kernel["inputs"]["tags"][0]
+            needed.append(kernel["urn"])
+        assert images[key]["dependencies"] == sorted(needed)
     for key in specs.keys() - derived.keys():
         assert images[key]["dependencies"] == []
         assert "BASE_IMAGE" not in images[key]["inputs"]["buildArgs"]

@@ -72,6 +72,8 @@ def test_every_image_of_the_matrix_is_named_after_what_it_carries() -> None:
         "base-processor-local": rf"{registry}/dask-gateway:local-py3\.11\.7-2024\.5\.2-{CONTENT}",
         "staging-k8s": rf"{registry}/staging/k8s:py3\.13\.12-2026\.1\.2-{CONTENT}",
         "staging-local": rf"{registry}/staging/local:py3\.13\.12-2026\.1\.2-{CONTENT}",
+        "jupyter-server": rf"{registry}/jupyter-build:server-py3\.13\.12-{CONTENT}",
+        "jupyter-kernel-staging": rf"{registry}/jupyter-build:staging-{CONTENT}",
         "jupyter": rf"{registry}/jupyter:py3\.13\.12-{CONTENT}",
     }
     for processor in ("l0", "s1ard", "mockup"):
@@ -129,15 +131,21 @@ def test_bases_come_first_so_the_graph_builds_in_order() -> None:
         assert base is None or order.index(base) < position
 
 
-def test_jupyter_has_one_kernel_per_profile_each_on_its_own_lock() -> None:
-    jupyter = specs_by_key()["jupyter"]
-    kernels = sorted(entry.split(",") for entry in jupyter.build_args["KERNELS"].split())
-    assert kernels == [
-        ["processor", "3.11.7", "2024.5.2", "locks/kernel-py3.11.7-dask2024.5.2-gateway2026.3.0.txt"],
-        ["staging", "3.13.12", "2026.1.2", "locks/kernel-py3.13.12-dask2026.1.2-gateway2026.3.0.txt"],
+def test_jupyter_adds_one_kernel_per_profile_copied_from_that_profiles_k8s_base() -> None:
+    specs = specs_by_key()
+    server, staging, jupyter = specs["jupyter-server"], specs["jupyter-kernel-staging"], specs["jupyter"]
+    assert (server.dockerfile, server.base) == ("images/jupyter/Dockerfile", None)
+    assert (staging.base, staging.kernel_base) == ("jupyter-server", "base-staging-k8s")
+    assert (jupyter.base, jupyter.kernel_base) == ("jupyter-kernel-staging", "base-processor-k8s")
+    kernels = [
+        (spec.build_args["KERNEL_NAME"], spec.build_args["KERNEL_PYTHON"], spec.build_args["DASK_VERSION"], spec.locks)
+        for spec in (staging, jupyter)
     ]
-    for _name, _python, _dask, lock in kernels:
-        assert f"images/jupyter/{lock}" in jupyter.locks
+    assert kernels == [
+        ("staging", "3.13.12", "2026.1.2", ("images/jupyter/locks/kernel-py3.13.12-dask2026.1.2-gateway2026.3.0.txt",)),
+        ("processor", "3.11.7", "2024.5.2", ("images/jupyter/locks/kernel-py3.11.7-dask2024.5.2-gateway2026.3.0.txt",)),
+    ]
+    assert {spec.dockerfile for spec in (staging, jupyter)} == {"images/jupyter/kernel.Dockerfile"}
 
 
 def test_tags_depend_on_content_not_on_the_registry() -> None:
@@ -188,6 +196,7 @@ def test_a_new_staging_dask_rebuilds_staging_its_bases_and_jupyter_only(repo_cop
         "base-staging-local",
         "staging-k8s",
         "staging-local",
+        "jupyter-kernel-staging",
         "jupyter",
     }
     assert after["base-staging-k8s"].reference.split(":")[1].startswith("k8s-py3.13.12-2026.1.3-")
