@@ -8,6 +8,7 @@ import pulumi_kubernetes as k8s
 from components.clusters import DaskClusters
 from components.gateway import DaskGateway
 from components.images import ImageCatalog
+from components.local import LocalRuntime
 from components.namespaces import Namespaces
 from components.network import NetworkPolicies
 from components.operator import DaskOperator
@@ -17,6 +18,15 @@ from components.teams import Teams
 from render.catalog import image_specs, with_catalog_images
 from render.chart_values import gateway_values, operator_values
 from render.clusters import declared_cluster_manifests
+from render.local import (
+    LOCAL_CATALOG_TARGETS,
+    gateway_url,
+    in_network_gateway_address,
+    jupyter_token_command,
+    jupyter_url,
+    local_images,
+    local_runtime,
+)
 from render.names import PASSWORD_SECRET_NAME, gateway_address, traefik_service_name
 from render.network import network_policies
 from render.secrets import required_secrets
@@ -28,7 +38,8 @@ def port_forward_command(namespace: str, service: str, port: int) -> str:
 
 
 class DaskPlatform(pulumi.ComponentResource):
-    """Everything one stack declares: provider, namespaces, operator, gateway and the optional session."""
+    """Everything one stack declares: provider, namespaces, operator, gateway and the optional session; in a
+    local stack, the local images and the containers that run them on Docker instead (``_local``)."""
 
     def __init__(
         self,
@@ -37,6 +48,33 @@ class DaskPlatform(pulumi.ComponentResource):
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("dask-platform:index:DaskPlatform", name, None, opts)
+        self.exports: dict[str, object] = {}
+        if loaded.platform.is_local:
+            self._local(name, loaded)
+        else:
+            self._kubernetes(name, loaded)
+        self.register_outputs(self.exports)
+
+    def _local(self, name: str, loaded: LoadedStack) -> None:
+        """No Kubernetes: the local images, loaded into this machine's Docker daemon, and the containers."""
+        config = loaded.platform
+        images = config.images.model_copy(update={"targets": LOCAL_CATALOG_TARGETS})
+        specs = local_images(config, image_specs(images, config.gateway))
+        child = pulumi.ResourceOptions(parent=self)
+        self.images = ImageCatalog(f"{name}-images", images, False, specs, loaded.secrets, opts=child)
+        password = loaded.secrets.gateway_password
+        runtime = local_runtime(config, specs)
+        LocalRuntime(f"{name}-local", runtime, self.images.images, password, opts=child)
+        self.exports = {
+            "gatewayUrl": gateway_url(config),
+            "jupyterUrl": jupyter_url(config),
+            "jupyterTokenCommand": jupyter_token_command(),
+            "gatewayAddressInNetwork": in_network_gateway_address(),
+            "containers": [container.name for container in runtime.containers],
+            "images": self.images.references,
+        }
+
+    def _kubernetes(self, name: str, loaded: LoadedStack) -> None:
         specs = image_specs(loaded.platform.images, loaded.platform.gateway)
         # From here on, the gateway's default image and the images users may pick are the catalog's.
         config = with_catalog_images(loaded.platform, specs)
@@ -134,7 +172,7 @@ class DaskPlatform(pulumi.ComponentResource):
                 self.provider,
                 opts=child,
             )
-        self.exports: dict[str, object] = {
+        self.exports = {
             "gatewayAddress": address,
             "portForwardCommand": port_forward_command(
                 namespaces.gateway, traefik_service_name(), config.gateway.service.port
@@ -153,4 +191,3 @@ class DaskPlatform(pulumi.ComponentResource):
             "requiredSecrets": required_secrets(config, token_from_secret_config=hub_token is not None),
             "images": self.images.references,
         }
-        self.register_outputs(self.exports)

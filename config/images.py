@@ -17,7 +17,7 @@ Platform = Literal["linux/amd64", "linux/arm64"]
 
 CATALOG_IMAGES = "catalog"
 """In ``gateway.clusterOptions.allowedImages``: every image the catalog builds for Kubernetes."""
-RESERVED_IMAGE_NAMES = ("dask-gateway", "staging", "jupyter", "build-cache")
+RESERVED_IMAGE_NAMES = ("dask-gateway", "staging", "jupyter", "jupyter-build", "build-cache")
 """Repository names under ``<registry>/dask/`` that the catalog uses itself, so no processor may take them."""
 
 _IMAGE_PATH_COMPONENT = re.compile(r"[a-z0-9]+(?:[._-][a-z0-9]+)*")
@@ -89,7 +89,8 @@ class ImagesConfig(ConfigModel):
     registry: RegistryPrefix = "localhost/dask-platform"
     """Registry and organisation prefix of every image, e.g. ``ghcr.io/acme``."""
     targets: list[Target] = Field(default_factory=lambda: list[Target](["k8s"]), min_length=1)
-    """Which base images each profile gets: `k8s` (clusters) and `local` (with its own dask-gateway-server)."""
+    """Which base images each profile gets: `k8s` (clusters) and `local` (with its own dask-gateway-server).
+    Kubernetes stacks need `k8s`; a local stack builds `local` only."""
     dask_gateway_version: ExactVersion = DASK_GATEWAY_VERSION
     """One dask-gateway version for every image; must equal the gateway chart version."""
     profiles: dict[ImageName, ImageProfile] = Field(default_factory=_default_profiles, min_length=1)
@@ -116,8 +117,6 @@ class ImagesConfig(ConfigModel):
 
     @model_validator(mode="after")
     def _references_exist(self) -> ImagesConfig:
-        if "k8s" not in self.targets:
-            raise ValueError(f"targets {self.targets} must include 'k8s': the platform's clusters run k8s images")
         if len(set(self.targets)) != len(self.targets) or len(set(self.platforms)) != len(self.platforms):
             raise ValueError(f"targets {self.targets} and platforms {self.platforms} must not repeat an entry")
         known = ", ".join(self.profiles)

@@ -19,6 +19,7 @@ from config.footprint import maximum_footprint, minimum_footprint, quota_problem
 from config.gateway import BUILT_IN_OPTIONS, ExtraOption, GatewayConfig
 from config.images import CATALOG_IMAGES, ImagesConfig
 from config.kubernetes import KubernetesConfig
+from config.local import LocalConfig
 from config.namespaces import NamespacesConfig
 from config.network import NetworkPoliciesConfig
 from config.operator import OperatorConfig
@@ -33,8 +34,9 @@ JUPYTERHUB_SERVICE_CHART = (2026, 3, 0)
 
 
 class PlatformConfig(ConfigModel):
-    environment: Literal["dev", "prod"] = "prod"
-    """Unset means prod: the strict choice (protection, mandatory policies) is the safe default."""
+    environment: Literal["dev", "prod", "local"] = "prod"
+    """Unset means prod: the strict choice (protection, mandatory policies) is the safe default. `local` runs the
+    gateway and JupyterLab on this machine's Docker, without Kubernetes (section `local`)."""
     kubernetes: KubernetesConfig = KubernetesConfig()
     namespaces: NamespacesConfig = NamespacesConfig()
     operator: OperatorConfig = OperatorConfig()
@@ -46,10 +48,21 @@ class PlatformConfig(ConfigModel):
     """Declared Dask clusters (see Declared clusters and team namespaces)."""
     teams: list[TeamConfig] = Field(default_factory=list)
     """Team namespaces with quotas (see Declared clusters and team namespaces)."""
+    local: LocalConfig = LocalConfig()
+    """Only with `environment: local`: the containers on this machine's Docker (see A laptop without Kubernetes)."""
 
     @property
     def is_prod(self) -> bool:
         return self.environment == "prod"
+
+    @property
+    def is_local(self) -> bool:
+        return self.environment == "local"
+
+    @property
+    def local_gateway_profile(self) -> str:
+        """The profile whose ``local`` base image runs the gateway in a local stack."""
+        return self.local.gateway_profile or self.images.default_profile
 
     @property
     def protect_namespaces(self) -> bool:
@@ -57,6 +70,8 @@ class PlatformConfig(ConfigModel):
 
     @property
     def session_enabled(self) -> bool:
+        if self.is_local:
+            return False
         return not self.is_prod if self.session.enabled is None else self.session.enabled
 
     @property
@@ -265,7 +280,8 @@ def _jupyterhub(config: PlatformConfig) -> Problems:
 
 def _catalog_and_gateway(config: PlatformConfig) -> Problems:
     images, gateway = config.images, config.gateway
-    if images.dask_gateway_version != gateway.chart.version:
+    # A local stack runs no chart: its gateway is the local image's own dask-gateway-server.
+    if images.dask_gateway_version != gateway.chart.version and not config.is_local:
         yield cross_section_problem(
             ("images", "daskGatewayVersion"),
             images.dask_gateway_version,
@@ -501,6 +517,111 @@ def _pull_policies(config: PlatformConfig) -> Problems:
             yield cross_section_problem(("clusters", index, "imagePullPolicy"), "Never", never)
 
 
+KUBERNETES_SECTIONS = ("kubernetes", "namespaces", "operator", "session", "network_policies", "clusters", "teams")
+"""Sections that only mean something on Kubernetes: a local stack refuses them."""
+LOCAL_GATEWAY_KEYS = frozenset(
+    {"auth", "cluster_options", "cluster_max_cores", "cluster_max_memory", "cluster_max_workers"}
+    | {"idle_timeout_seconds", "extra_options"}
+)
+"""What a local stack's gateway takes from ``dask-platform:gateway``; the rest configures the chart and its pods."""
+
+
+def _set_value(value: object) -> object:
+    """A section's value as the user wrote it, for the message."""
+    if isinstance(value, ConfigModel):
+        return value.model_dump(mode="json", by_alias=True, exclude_unset=True)
+    if isinstance(value, list):
+        return [_set_value(item) for item in value]
+    return value
+
+
+def _alias(model: type[ConfigModel], name: str) -> str:
+    return model.model_fields[name].alias or name
+
+
+def _images_targets(config: PlatformConfig) -> Problems:
+    targets = config.images.targets
+    if config.is_local:
+        if "targets" in config.images.model_fields_set:
+            yield cross_section_problem(
+                ("images", "targets"),
+                targets,
+                "a local stack builds what its containers run (the gateway profile's local image, Jupyter and "
+                "what they are built from); remove it",
+            )
+    elif "k8s" not in targets:
+        yield cross_section_problem(
+            ("images", "targets"), targets, "must include 'k8s': the platform's clusters run k8s images"
+        )
+
+
+def _local_stack(config: PlatformConfig) -> Problems:
+    """A local stack has no Kubernetes: every Kubernetes key is refused where it is set, and vice versa."""
+    if not config.is_local:
+        if "local" in config.model_fields_set:
+            yield cross_section_problem(
+                ("local",),
+                _set_value(config.local),
+                f"is for environment 'local' only; a {config.environment} stack runs on Kubernetes",
+            )
+        return
+    for name in KUBERNETES_SECTIONS:
+        if name in config.model_fields_set:
+            yield cross_section_problem(
+                (_alias(PlatformConfig, name),),
+                _set_value(getattr(config, name)),
+                "is a Kubernetes setting; a local stack runs on Docker without Kubernetes, so remove it",
+            )
+    gateway = config.gateway
+    for name in sorted(gateway.model_fields_set - LOCAL_GATEWAY_KEYS):
+        yield cross_section_problem(
+            ("gateway", _alias(GatewayConfig, name)),
+            _set_value(getattr(gateway, name)),
+            "configures the gateway's Helm chart or pods; a local stack runs the local image's own gateway, "
+            "so remove it",
+        )
+    if gateway.auth.type != "simple":
+        yield cross_section_problem(
+            ("gateway", "auth", "type"),
+            gateway.auth.type,
+            "a local gateway has no JupyterHub; use 'simple' (password: the secret dask-platform:gatewayPassword)",
+        )
+    if config.local.gateway_profile is not None and config.local.gateway_profile not in config.images.profiles:
+        yield cross_section_problem(
+            ("local", "gatewayProfile"),
+            config.local.gateway_profile,
+            f"no such image profile; images.profiles has {', '.join(config.images.profiles)}",
+        )
+    if not config.images.jupyter.enabled:
+        yield cross_section_problem(
+            ("images", "jupyter", "enabled"),
+            False,
+            "a local stack runs JupyterLab from the catalog's Jupyter image; set it to true",
+        )
+    yield from _local_ports(config)
+
+
+def _local_ports(config: PlatformConfig) -> Problems:
+    local = config.local
+    claimed: dict[int, str] = {}
+    for container in ("gateway", "jupyter"):
+        port = getattr(local.ports, container)
+        if port < 1024 and not local.allow_privileged_ports:
+            yield cross_section_problem(
+                ("local", "ports", container),
+                port,
+                "is below 1024, which needs root or a specially configured Docker daemon; pick a port from 1024 "
+                "or set local.allowPrivilegedPorts: true",
+            )
+        if port in claimed:
+            yield cross_section_problem(
+                ("local", "ports", container),
+                port,
+                f"is already local.ports.{claimed[port]}; each container needs a port of its own on 127.0.0.1",
+            )
+        claimed.setdefault(port, container)
+
+
 CROSS_SECTION_RULES: tuple[Callable[[PlatformConfig], Problems], ...] = (
     _gateway_option_bounds,
     _extra_options,
@@ -517,6 +638,8 @@ CROSS_SECTION_RULES: tuple[Callable[[PlatformConfig], Problems], ...] = (
     _exposure,
     _target_cluster,
     _pull_policies,
+    _images_targets,
+    _local_stack,
 )
 
 

@@ -42,7 +42,7 @@ def test_dev_defaults_keep_the_stack_file_short() -> None:
         ),
         pytest.param(
             {"environment": "staging"},
-            ['dask-platform:environment = "staging"', "'dev' or 'prod'"],
+            ['dask-platform:environment = "staging"', "'dev', 'prod' or 'local'"],
             id="unknown environment",
         ),
         pytest.param(

@@ -32,6 +32,10 @@ def prod(**sections: Any) -> dict[str, Any]:
     return {"environment": "prod", "kubernetes": {"context": "prod"}, "gatewayPassword": "[secret]", **sections}
 
 
+def local(**sections: Any) -> dict[str, Any]:
+    return {"environment": "local", **sections}
+
+
 def cluster(**fields: Any) -> dict[str, Any]:
     return {"name": "batch", "namespace": "dask-users", **fields}
 
@@ -325,6 +329,52 @@ MISTAKES = [
         "a namespace the platform does not have",
         dev(operator={"scope": "namespace"}, namespaces={"users": ["a", "b"]}),
         'dask-platform:namespaces.users = ["a", "b"]: operator.scope \'namespace\' watches exactly one',
+    ),
+    # A local stack runs on Docker: Kubernetes keys mean nothing there, and local keys nothing on Kubernetes.
+    Mistake(
+        "a Kubernetes setting in a local stack",
+        local(kubernetes={"context": "minikube"}),
+        'dask-platform:kubernetes = {"context": "minikube"}: is a Kubernetes setting; a local stack runs on Docker',
+    ),
+    Mistake(
+        "a Kubernetes setting in a local stack",
+        local(clusters=[cluster()]),
+        'dask-platform:clusters = [{"name": "batch", "namespace": "dask-users"}]: is a Kubernetes setting',
+    ),
+    Mistake(
+        "a Kubernetes setting in a local stack",
+        local(gateway={"image": {"pullPolicy": "Always"}}),
+        'dask-platform:gateway.image = {"pullPolicy": "Always"}: configures the gateway\'s Helm chart or pods',
+    ),
+    Mistake(
+        "a Kubernetes setting in a local stack",
+        local(images={"targets": ["k8s", "local"]}),
+        'dask-platform:images.targets = ["k8s", "local"]: a local stack builds what its containers run',
+    ),
+    Mistake(
+        "a published port that is privileged or shared",
+        local(local={"ports": {"jupyter": 80}}),
+        "dask-platform:local.ports.jupyter = 80: is below 1024, which needs root",
+    ),
+    Mistake(
+        "a published port that is privileged or shared",
+        local(local={"ports": {"gateway": 9000, "jupyter": 9000}}),
+        "dask-platform:local.ports.jupyter = 9000: is already local.ports.gateway",
+    ),
+    Mistake(
+        "a published port that is privileged or shared",
+        local(local={"ports": {"gateway": 70000}}),
+        "dask-platform:local.ports.gateway = 70000: Input should be less than or equal to 65535",
+    ),
+    Mistake(
+        "a local setting that cannot apply",
+        dev(local={"ports": {"jupyter": 8890}}),
+        'dask-platform:local = {"ports": {"jupyter": 8890}}: is for environment \'local\' only',
+    ),
+    Mistake(
+        "a local setting that cannot apply",
+        local(local={"gatewayProfile": "gpu"}),
+        'dask-platform:local.gatewayProfile = "gpu": no such image profile',
     ),
 ]
 SECRETS = ("gatewayPassword",)

@@ -1,0 +1,85 @@
+"""LocalRuntime: the local stack's Docker network, named volumes and containers, with pulumi-docker."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import pulumi
+import pulumi_docker as docker
+
+from render.local import LocalContainer, LocalRuntimeSpec
+
+
+def _assignment(name: str, value: pulumi.Output[str]) -> pulumi.Output[str]:
+    # Built from a secret Output, the entry stays secret: encrypted in state, "[secret]" in plans.
+    return pulumi.Output.concat(name, "=", value)
+
+
+def _envs(container: LocalContainer, password: pulumi.Output[str] | None) -> list[pulumi.Input[str]]:
+    envs: list[pulumi.Input[str]] = [f"{name}={value}" for name, value in sorted(container.env.items())]
+    if password is not None:
+        envs += [_assignment(name, password) for name in container.password_env]
+    return envs
+
+
+class LocalRuntime(pulumi.ComponentResource):
+    """The gateway and JupyterLab containers on one network, JupyterLab's home on a named volume.
+
+    Each container waits for the image build it runs, the network and its volumes; JupyterLab also waits for
+    the gateway container, which ``pulumi up`` only counts as created once its health check passes.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        spec: LocalRuntimeSpec,
+        images: Mapping[str, pulumi.Resource],
+        password: pulumi.Output[str] | None,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("dask-platform:local:LocalRuntime", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        self.network = docker.Network(f"{name}-network", name=spec.network, opts=child)
+        self.volumes = {
+            volume: docker.Volume(f"{name}-volume-{volume}", name=volume, opts=child) for volume in spec.volumes
+        }
+        self.containers: dict[str, docker.Container] = {}
+        for container in spec.containers:
+            needs: list[pulumi.Resource] = [images[container.image_key], self.network]
+            needs += [self.volumes[mount.volume] for mount in container.volumes]
+            needs += [self.containers[other] for other in container.needs]
+            check = container.health_check
+            self.containers[container.name] = docker.Container(
+                f"{name}-{container.name}",
+                name=container.name,
+                image=container.image,
+                command=list(container.command),
+                envs=_envs(container, password),
+                ports=[
+                    docker.ContainerPortArgs(internal=port.internal, external=port.external, ip=port.ip)
+                    for port in container.ports
+                ],
+                networks_advanced=[
+                    docker.ContainerNetworksAdvancedArgs(
+                        name=self.network.name, aliases=list(container.aliases) or None
+                    )
+                ],
+                healthcheck=docker.ContainerHealthcheckArgs(
+                    tests=list(check.test),
+                    interval=check.interval,
+                    timeout=check.timeout,
+                    retries=check.retries,
+                    start_period=check.start_period,
+                ),
+                volumes=[
+                    docker.ContainerVolumeArgs(volume_name=mount.volume, container_path=mount.path)
+                    for mount in container.volumes
+                ],
+                restart=container.restart,
+                cpus=f"{container.cpus:g}",
+                memory=container.memory_mb,
+                wait=container.wait_healthy,
+                wait_timeout=180 if container.wait_healthy else None,
+                opts=pulumi.ResourceOptions(parent=self, depends_on=needs),
+            )
+        self.register_outputs({"network": spec.network, "containers": list(self.containers)})
