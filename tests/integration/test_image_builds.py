@@ -110,7 +110,8 @@ def classify(images: Sequence[ImageBuild]) -> list[Planned]:
 
 
 class Report:
-    """What each image went through, printed at the end of the module (pytest -s not needed)."""
+    """What each image went through. Registered as a pytest plugin for the session, so pytest prints it in
+    its terminal summary, after the results, whether the tests passed or not (no ``-s`` needed)."""
 
     def __init__(self) -> None:
         self.lines: dict[str, list[str]] = {}
@@ -119,23 +120,25 @@ class Report:
     def add(self, key: str, check: str) -> None:
         self.lines.setdefault(key, []).append(check)
 
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        if not (self.lines or self.notes):
+            return
+        terminalreporter.section(f"images of the {STACK} stack: built and run")
+        for note in self.notes:
+            terminalreporter.write_line(note)
+        for key, checks in self.lines.items():
+            terminalreporter.write_line(key)
+            for check in checks:
+                terminalreporter.write_line(f"    {check}")
+
 
 REPORT = Report()
 
 
 @pytest.fixture(scope="module", autouse=True)
-def _print_report(request: pytest.FixtureRequest) -> Iterator[None]:
-    yield
-    terminal = request.config.pluginmanager.get_plugin("terminalreporter")
-    write = terminal.write_line if terminal is not None else print
-    if terminal is not None:
-        terminal.section(f"images of the {STACK} stack: built and run", sep="-")
-    for note in REPORT.notes:
-        write(note)
-    for key, checks in REPORT.lines.items():
-        write(key)
-        for check in checks:
-            write(f"    {check}")
+def _report_in_summary(request: pytest.FixtureRequest) -> None:
+    if not request.config.pluginmanager.is_registered(REPORT):
+        request.config.pluginmanager.register(REPORT, "image-builds-report")
 
 
 @pytest.fixture(scope="module")
