@@ -173,9 +173,13 @@ def build_order(images: Sequence[ImageBuild], only: Iterable[str] = (), skip: It
     return ordered
 
 
-def buildah_command(image: ImageBuild, context: Path | None = None, tags: Sequence[str] = ()) -> list[str]:
+def buildah_command(
+    image: ImageBuild, context: Path | None = None, tags: Sequence[str] = (), no_cache: bool = False
+) -> list[str]:
     """The buildah command for ``image``: an argument list, so multi-line build arguments stay intact."""
     command = ["buildah", "bud", "--format", "docker", "--layers", "--file", str(REPO_ROOT / image.dockerfile)]
+    if no_cache:
+        command.append("--no-cache")
     if image.target:
         command += ["--target", image.target]
     for name, value in image.build_args.items():
@@ -202,6 +206,7 @@ def build_image(
     tags: Sequence[str] = (),
     log_dir: Path | None = None,
     echo: bool = False,
+    no_cache: bool = False,
 ) -> BuiltImage:
     """Build one image (its external bases made available first). ``context`` and ``tags`` replace the plan's,
     e.g. to build a modified copy of a context without touching the real image."""
@@ -217,7 +222,7 @@ def build_image(
     started = time.monotonic()
     with log_path.open("w") as log:
         process = subprocess.Popen(
-            buildah_command(image, context, tags),
+            buildah_command(image, context, tags, no_cache),
             cwd=REPO_ROOT,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
@@ -241,13 +246,17 @@ def build_image(
 
 
 def build_all(
-    images: Sequence[ImageBuild], log_dir: Path | None = None, echo: bool = False, report: Any = print
+    images: Sequence[ImageBuild],
+    log_dir: Path | None = None,
+    echo: bool = False,
+    report: Any = print,
+    no_cache: bool = False,
 ) -> list[BuiltImage]:
     """Build ``images`` (already in build order); ``report`` gets one line per finished image."""
     built = []
     bases_reported: set[str] = set()
     for image in images:
-        result = build_image(image, log_dir=log_dir, echo=echo)
+        result = build_image(image, log_dir=log_dir, echo=echo, no_cache=no_cache)
         for base in result.bases:
             if base.standin_python is not None and base.reference not in bases_reported:
                 bases_reported.add(base.reference)
