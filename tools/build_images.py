@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import re
+import shlex
 import subprocess
 import sys
 import tempfile
@@ -176,8 +177,9 @@ def build_order(images: Sequence[ImageBuild], only: Iterable[str] = (), skip: It
 def buildah_command(
     image: ImageBuild, context: Path | None = None, tags: Sequence[str] = (), no_cache: bool = False
 ) -> list[str]:
-    """The buildah command for ``image``: an argument list, so multi-line build arguments stay intact."""
-    command = ["buildah", "bud", "--format", "docker", "--layers", "--file", str(REPO_ROOT / image.dockerfile)]
+    """The buildah command for ``image``, run from the repository root (the plan's paths are relative to it):
+    an argument list, so multi-line build arguments stay intact."""
+    command = ["buildah", "bud", "--format", "docker", "--layers", "--file", image.dockerfile]
     if no_cache:
         command.append("--no-cache")
     if image.target:
@@ -186,7 +188,7 @@ def buildah_command(
         command += ["--build-arg", f"{name}={value}"]
     for tag in tags or image.tags:
         command += ["--tag", tag]
-    return [*command, str(context or REPO_ROOT / image.context)]
+    return [*command, str(context or image.context)]
 
 
 def image_size(reference: str) -> tuple[int, str]:
@@ -275,14 +277,31 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", nargs="+", default=[], metavar="KEY", help="these images and their bases")
     parser.add_argument("--skip", nargs="+", default=[], metavar="KEY", help="leave these images out")
     parser.add_argument("--log-dir", type=Path, default=REPO_ROOT / "build" / "images", help="one log per image")
-    parser.add_argument("--list", action="store_true", help="print the build order and exit")
+    parser.add_argument("--list", action="store_true", help="print the build order and tags, and exit")
+    parser.add_argument(
+        "--print-commands",
+        choices=("buildah", "docker"),
+        help="print the build commands (shell-quoted) in build order instead of building",
+    )
     parser.add_argument("--verbose", action="store_true", help="echo the build output")
     args = parser.parse_args(argv)
     try:
         images = build_order(read_plan(args.plan or plan_stack(args.stack)), args.only, args.skip)
         if args.list:
             for image in images:
-                print(f"{image.key:<28} FROM {', '.join(image.depends_on or image.external_bases)}")
+                print(f"{image.key:<28} {image.tag}  FROM {', '.join(image.depends_on or image.external_bases)}")
+            return 0
+        if args.print_commands:
+            for image in images:
+                command = buildah_command(image)
+                if args.print_commands == "docker":
+                    # docker build takes the same options; buildah's --format and --layers are its defaults.
+                    command = [
+                        "docker",
+                        "build",
+                        *[c for c in command[2:] if c not in ("--format", "docker", "--layers")],
+                    ]
+                print(shlex.join(command))
             return 0
         started = time.monotonic()
         print(f"{'image':<28} {'build':>9} {'size':>11}  tag")
