@@ -10,7 +10,7 @@ arguments ``pulumi up`` hands to BuildKit. The containers use the host's network
 - processors: each one's small real operation; staging: its array stack on Dask through Zarr;
 - a broken lock fails its build with a message that names the image.
 
-The Jupyter images (build context images/jupyter) are left out until their checks come with their redesign.
+The Jupyter image is built as a chain (JupyterLab, then one kernel layer per profile); its last layer is run.
 Needs buildah and podman (``scripts/setup-builders``); a full build from scratch takes about 25 minutes.
 """
 
@@ -146,17 +146,12 @@ def plan(tmp_path_factory: pytest.TempPathFactory) -> list[Planned]:
     if shutil.which("buildah") is None or shutil.which("podman") is None:
         pytest.fail("buildah and podman are needed: run `bash scripts/setup-builders` (as root) first")
     resources = plan_stack(STACK, tmp_path_factory.mktemp("plan"))
-    planned = classify(read_plan(resources))
-    REPORT.notes.append(
-        "not built here: " + ", ".join(p.key for p in planned if p.kind == "jupyter") + " (the Jupyter "
-        "images: their checks come with their redesign)"
-    )
-    return [p for p in planned if p.kind != "jupyter"]
+    return classify(read_plan(resources))
 
 
 @pytest.fixture(scope="module")
 def built(plan: list[Planned], tmp_path_factory: pytest.TempPathFactory) -> dict[str, BuiltImage]:
-    """Every planned image but Jupyter, built once, bases first, with buildah's layer cache."""
+    """Every planned image, built once, bases first, with buildah's layer cache."""
     images = build_order([p.build for p in plan])
     log_dir = tmp_path_factory.mktemp("build-logs")
     try:
@@ -308,7 +303,7 @@ def expected_python(planned: Planned, built: dict[str, BuiltImage]) -> str:
 def test_every_image_runs_as_its_profile_says(plan: list[Planned], built: dict[str, BuiltImage]) -> None:
     """Versions, numeric non-root user and tini as PID 1, in every image."""
     failures = []
-    for planned in plan:
+    for planned in (p for p in plan if p.kind != "jupyter"):
         tag = planned.build.tag
         user = image_config(tag).get("User", "")
         facts = run_json(tag, "python", "/checks/versions.py", *PROFILE_DISTRIBUTIONS)
@@ -498,3 +493,37 @@ def test_a_broken_lock_fails_the_build_naming_the_image(
         f"broken image caught: {derived.key} with {pin.group(1)}==0.0.0.post999 in a copy of its "
         f"lock: {message.splitlines()[0]}"
     )
+
+
+def test_the_jupyter_image_has_exactly_one_kernel_per_profile_with_its_versions(
+    plan: list[Planned], built: dict[str, BuiltImage]
+) -> None:
+    """Each kernel runs its profile's base-image interpreter and environment, started as JupyterLab starts it."""
+    layers = [p for p in of_kind(plan, "jupyter") if "KERNEL_NAME" in p.build.build_args]
+    by_tag = {p.build.tag: p for p in plan}
+    expected = {}
+    for layer in layers:
+        args = layer.build.build_args
+        kernel_base = by_tag[args["KERNEL_IMAGE"]]
+        expected[f"dask-{args['KERNEL_NAME']}"] = {
+            "python": expected_python(kernel_base, built),
+            "distributions": {
+                "dask": args["DASK_VERSION"],
+                "distributed": args["DASK_VERSION"],
+                "dask-gateway": args["DASK_GATEWAY_VERSION"],
+            },
+        }
+    jupyter = next(p for p in plan if p.key == "jupyter")
+    kernels = run_json(jupyter.build.tag, "python", "/checks/kernels.py", *PROFILE_DISTRIBUTIONS)
+    assert kernels.keys() == expected.keys(), f"kernels {sorted(kernels)}, one per profile: {sorted(expected)}"
+    for name, facts in kernels.items():
+        assert facts["executable"].startswith(f"/opt/kernels/{name.removeprefix('dask-')}/"), facts
+        assert {"python": facts["python"], "distributions": facts["distributions"]} == expected[name], name
+        REPORT.add(
+            jupyter.key,
+            f"kernel {name}: Python {facts['python']}, dask/distributed {facts['distributions']['dask']}, "
+            f"dask-gateway {facts['distributions']['dask-gateway']}, from {facts['executable']}",
+        )
+    facts = run_json(jupyter.build.tag, "python", "/checks/versions.py")
+    assert (facts["uid"], facts["pid1"]) == (1000, "tini")
+    REPORT.add(jupyter.key, f"JupyterLab as uid {facts['uid']} under tini; {len(kernels)} kernels, no other")

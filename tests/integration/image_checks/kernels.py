@@ -1,0 +1,37 @@
+"""Runs inside the Jupyter image: each installed kernel, started as JupyterLab starts it, reports its own versions.
+Prints one JSON object: {kernel name: {"argv0": ..., "python": ..., "distributions": {...}}}.
+
+python kernels.py DISTRIBUTION...
+"""
+
+import json
+import os
+import subprocess
+import sys
+
+from jupyter_client.kernelspec import KernelSpecManager
+from jupyter_core.paths import jupyter_config_path
+from traitlets.config import Config
+from traitlets.config.loader import JSONFileConfigLoader
+
+PROBE = (
+    "import importlib.metadata, json, platform, sys\n"
+    "print(json.dumps({'python': platform.python_version(), 'executable': sys.executable,"
+    " 'distributions': {name: importlib.metadata.version(name) for name in sys.argv[1:]}}))"
+)
+
+# The kernels JupyterLab offers: the kernel specs, seen with the server's own configuration.
+config = Config()
+for directory in jupyter_config_path():
+    if os.path.exists(os.path.join(directory, "jupyter_server_config.json")):
+        config.merge(JSONFileConfigLoader("jupyter_server_config.json", directory).load_config())
+report = {}
+for name, spec in KernelSpecManager(config=config).get_all_specs().items():
+    kernel = spec["spec"]
+    # Run the kernel's own interpreter with the kernel's own environment, as the kernel launcher would.
+    environment = {**os.environ, **kernel.get("env", {})}
+    done = subprocess.run(
+        [kernel["argv"][0], "-c", PROBE, *sys.argv[1:]], capture_output=True, text=True, env=environment, check=True
+    )
+    report[name] = {"argv": kernel["argv"], **json.loads(done.stdout)}
+print(json.dumps(report))
