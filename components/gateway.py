@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.kubernetes import helm_release, secret_from_config
-from config.types import ChartConfig
+from components.kubernetes import ChartRelease, helm_release, secret_from_config
 from render.names import (
     GATEWAY_RELEASE,
     JUPYTERHUB_TOKEN_KEY,
@@ -26,10 +22,7 @@ class DaskGateway(pulumi.ComponentResource):
     def __init__(
         self,
         name: str,
-        chart: ChartConfig,
-        namespace: pulumi.Resource,
-        namespace_name: str,
-        values: Mapping[str, Any],
+        release: ChartRelease,
         password: pulumi.Output[str] | None,
         provider: k8s.Provider,
         hub_token: pulumi.Output[str] | None = None,
@@ -44,8 +37,9 @@ class DaskGateway(pulumi.ComponentResource):
         """
         super().__init__("dask-platform:gateway:DaskGateway", name, None, opts)
         child = pulumi.ResourceOptions(parent=self, provider=provider)
-        needs: list[pulumi.Resource] = [namespace]
-        in_namespace = pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[namespace]))
+        namespace_name = release.namespace_name
+        needs: list[pulumi.Resource] = [release.namespace]
+        in_namespace = pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[release.namespace]))
         if password is not None:
             needs.append(
                 secret_from_config(
@@ -72,9 +66,7 @@ class DaskGateway(pulumi.ComponentResource):
             f"{name}-chart",
             GATEWAY_RELEASE,
             "dask-gateway",
-            chart,
-            namespace_name,
-            values,
+            release,
             pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=needs)),
         )
-        self.register_outputs({"chartVersion": chart.version})
+        self.register_outputs({"chartVersion": release.chart.version})

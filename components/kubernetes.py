@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import pulumi
@@ -63,26 +64,31 @@ def secret_from_config(
     return declare(name, opaque_secret(secret_name, namespace), opts, string_data={key: value})
 
 
+@dataclass(frozen=True)
+class ChartRelease:
+    """What a component needs to install one chart: the pinned chart, its namespace (name and resource) and the
+    rendered values."""
+
+    chart: ChartConfig
+    namespace: pulumi.Resource
+    namespace_name: str
+    values: Mapping[str, Any]
+
+
 def helm_release(
-    name: str,
-    release: str,
-    chart_name: str,
-    chart: ChartConfig,
-    namespace: str,
-    values: Mapping[str, Any],
-    opts: pulumi.ResourceOptions,
+    name: str, release_name: str, chart_name: str, release: ChartRelease, opts: pulumi.ResourceOptions
 ) -> helm.Chart:
     """A pinned chart from its repository, rendered by Pulumi with its CRDs: ``skip_crds=False`` makes a chart
     version bump update the CRDs too, which Helm itself never does."""
     return helm.Chart(
         name,
         helm.ChartArgs(
-            name=release,
+            name=release_name,
             chart=chart_name,
-            version=chart.version,
-            repository_opts=helm.RepositoryOptsArgs(repo=chart.repository),
-            namespace=namespace,
-            values=dict(values),
+            version=release.chart.version,
+            repository_opts=helm.RepositoryOptsArgs(repo=release.chart.repository),
+            namespace=release.namespace_name,
+            values=dict(release.values),
             skip_crds=False,
         ),
         opts=opts,

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.kubernetes import declare, helm_release
-from config.types import ChartConfig
+from components.kubernetes import ChartRelease, declare, helm_release
 from render.names import OPERATOR_RELEASE
 from render.rbac import user_cluster_role, user_cluster_role_binding, user_role_binding, user_service_account
 
@@ -25,27 +23,21 @@ class DaskOperator(pulumi.ComponentResource):
     def __init__(
         self,
         name: str,
-        chart: ChartConfig,
-        namespace: pulumi.Resource,
-        namespace_name: str,
-        values: Mapping[str, Any],
+        release: ChartRelease,
         user_namespaces: Mapping[str, pulumi.Resource],
         cluster_wide_access: bool,
         provider: k8s.Provider,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        """``namespace`` is the release's Namespace; ``user_namespaces`` maps each user namespace's name to its
-        Namespace resource."""
+        """``user_namespaces`` maps each user namespace's name to its Namespace resource."""
         super().__init__("dask-platform:operator:DaskOperator", name, None, opts)
         child = pulumi.ResourceOptions(parent=self, provider=provider)
         self.chart = helm_release(
             f"{name}-chart",
             OPERATOR_RELEASE,
             "dask-kubernetes-operator",
-            chart,
-            namespace_name,
-            values,
-            pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[namespace])),
+            release,
+            pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[release.namespace])),
         )
         """The release; its CRDs are what declared clusters wait for."""
         self.user_role = declare(f"{name}-user", user_cluster_role(), child)
@@ -80,4 +72,4 @@ class DaskOperator(pulumi.ComponentResource):
                 )
                 for each, service_account in self.service_accounts.items()
             ]
-        self.register_outputs({"chartVersion": chart.version, "namespace": namespace_name})
+        self.register_outputs({"chartVersion": release.chart.version, "namespace": release.namespace_name})

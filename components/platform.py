@@ -8,6 +8,7 @@ import pulumi_kubernetes as k8s
 from components.clusters import DaskClusters
 from components.gateway import DaskGateway
 from components.images import ImageCatalog
+from components.kubernetes import ChartRelease
 from components.local import LocalRuntime
 from components.namespaces import Namespaces
 from components.network import NetworkPolicies
@@ -104,10 +105,12 @@ class DaskPlatform(pulumi.ComponentResource):
         by_name = self.namespaces.by_name
         self.operator = DaskOperator(
             f"{name}-operator",
-            config.operator.chart,
-            by_name[config.operator_namespace],
-            config.operator_namespace,
-            operator_values(config),
+            ChartRelease(
+                config.operator.chart,
+                by_name[config.operator_namespace],
+                config.operator_namespace,
+                operator_values(config),
+            ),
             {each: by_name[each] for each in namespaces.users},
             cluster_wide_access=config.operator.user_access == "cluster",
             provider=self.provider,
@@ -141,13 +144,15 @@ class DaskPlatform(pulumi.ComponentResource):
         hub_token = secrets.jupyterhub_api_token if config.gateway.auth.type == "jupyterhub" else None
         self.gateway = DaskGateway(
             f"{name}-gateway",
-            config.gateway.chart,
-            by_name[namespaces.gateway],
-            namespaces.gateway,
-            gateway_values(
-                config,
-                password_secret_name=PASSWORD_SECRET_NAME if password is not None else None,
-                token_from_secret_config=hub_token is not None,
+            ChartRelease(
+                config.gateway.chart,
+                by_name[namespaces.gateway],
+                namespaces.gateway,
+                gateway_values(
+                    config,
+                    password_secret_name=PASSWORD_SECRET_NAME if password is not None else None,
+                    token_from_secret_config=hub_token is not None,
+                ),
             ),
             password,
             self.provider,

@@ -242,6 +242,46 @@ def local_gateway_build_args(gateway: GatewayConfig) -> dict[str, str]:
     return {"GATEWAY_CONFIG": gateway_config_source(), "GATEWAY_OPTIONS": gateway_data_text(data)}
 
 
+def _spec(
+    root: Path,
+    *,
+    key: str,
+    kind: ImageKind,
+    repository: str,
+    tag_prefix: str,
+    context: str,
+    dockerfile: str,
+    build_args: dict[str, str],
+    locks: tuple[str, ...],
+    files: Iterable[str] = (),
+    stage: str | None = None,
+    base: ImageSpec | None = None,
+    kernel_base: ImageSpec | None = None,
+    target: Target | None = None,
+    profile: str | None = None,
+) -> ImageSpec:
+    """One image, tagged ``<tag_prefix>-<content digest>``: the digest covers the Dockerfile, the locks and other
+    ``files`` the image takes in, its build arguments and stage, and the digests of the images it builds on."""
+    upstream = ":".join(spec.digest for spec in (base, kernel_base) if spec is not None) or None
+    digest = _content_digest(root, dockerfile, [*locks, *files], build_args, stage, upstream)
+    return ImageSpec(
+        key=key,
+        kind=kind,
+        repository=repository,
+        tag=f"{tag_prefix}-{digest[:DIGEST_LENGTH]}",
+        context=context,
+        dockerfile=dockerfile,
+        stage=stage,
+        build_args=build_args,
+        locks=locks,
+        base=base.key if base is not None else None,
+        kernel_base=kernel_base.key if kernel_base is not None else None,
+        target=target,
+        profile=profile,
+        digest=digest,
+    )
+
+
 def _base_spec(images: ImagesConfig, name: str, target: Target, gateway: GatewayConfig | None, root: Path) -> ImageSpec:
     profile = images.profiles[name]
     locks = [_base_lock(images, profile, "k8s")]
@@ -259,21 +299,19 @@ def _base_spec(images: ImagesConfig, name: str, target: Target, gateway: Gateway
         locks.append(_base_lock(images, profile, "local"))
         build_args["LOCAL_LOCK"] = locks[1].removeprefix("images/base/")
         build_args.update(local_gateway_build_args(gateway))
-    digest = _content_digest(root, BASE_DOCKERFILE, locks, build_args, target, None)
-    return ImageSpec(
+    return _spec(
+        root,
         key=f"base-{name}-{target}",
         kind="base",
         repository=f"{images.registry}/dask/dask-gateway",
-        tag=f"{target}-py{profile.python}-{profile.dask}-{digest[:DIGEST_LENGTH]}",
+        tag_prefix=f"{target}-py{profile.python}-{profile.dask}",
         context="images/base",
         dockerfile=BASE_DOCKERFILE,
-        stage=target,
         build_args=build_args,
         locks=tuple(locks),
-        base=None,
+        stage=target,
         target=target,
         profile=name,
-        digest=digest,
     )
 
 
@@ -288,25 +326,23 @@ def _derived_spec(
         "DASK_GATEWAY_VERSION": images.dask_gateway_version,
         "LOCK": Path(lock).relative_to(context).as_posix(),
     }
-    # The requirements file never reaches the image; the lock resolved from it does (and moves with it).
-    files = [name for name in _context_files(root, context) if name != image.requirements] + [lock]
-    digest = _content_digest(root, DERIVED_DOCKERFILE, files, build_args, None, base.digest)
     target = base.target
     assert target is not None
-    return ImageSpec(
+    return _spec(
+        root,
         key=f"{kind}-{target}" if kind == "staging" else f"{kind}-{name}-{target}",
         kind=kind,
         repository=f"{images.registry}/dask/{name}/{target}",
-        tag=f"py{profile.python}-{profile.dask}-{digest[:DIGEST_LENGTH]}",
+        tag_prefix=f"py{profile.python}-{profile.dask}",
         context=context,
         dockerfile=DERIVED_DOCKERFILE,
-        stage=None,
         build_args=build_args,
         locks=(lock,),
-        base=base.key,
+        # The requirements file never reaches the image; the lock resolved from it does (and moves with it).
+        files=[name for name in _context_files(root, context) if name != image.requirements],
+        base=base,
         target=target,
         profile=image.profile,
-        digest=digest,
     )
 
 
@@ -321,21 +357,17 @@ def _jupyter_specs(images: ImagesConfig, bases: dict[str, ImageSpec], root: Path
         "TINI_VERSION": TINI_VERSION,
         "SERVER_LOCK": server_lock.removeprefix("images/jupyter/"),
     }
-    digest = _content_digest(root, JUPYTER_DOCKERFILE, [server_lock, JUPYTER_SERVER_CONFIG], server_args, None, None)
-    previous = ImageSpec(
+    previous = _spec(
+        root,
         key="jupyter-server",
         kind="jupyter",
         repository=f"{images.registry}/dask/{JUPYTER_BUILD_REPOSITORY}",
-        tag=f"server-py{images.jupyter.python}-{digest[:DIGEST_LENGTH]}",
+        tag_prefix=f"server-py{images.jupyter.python}",
         context="images/jupyter",
         dockerfile=JUPYTER_DOCKERFILE,
-        stage=None,
         build_args=server_args,
         locks=(server_lock,),
-        base=None,
-        target=None,
-        profile=None,
-        digest=digest,
+        files=[JUPYTER_SERVER_CONFIG],
     )
     specs = [previous]
     names = list(images.profiles)
@@ -349,27 +381,19 @@ def _jupyter_specs(images: ImagesConfig, bases: dict[str, ImageSpec], root: Path
             "DASK_GATEWAY_VERSION": images.dask_gateway_version,
             "KERNEL_LOCK": lock.removeprefix("images/jupyter/"),
         }
-        kernel_base = bases[name]
-        digest = _content_digest(
-            root, JUPYTER_KERNEL_DOCKERFILE, [lock], build_args, None, f"{previous.digest}:{kernel_base.digest}"
-        )
-        previous = ImageSpec(
+        previous = _spec(
+            root,
             key="jupyter" if last else f"jupyter-kernel-{name}",
             kind="jupyter",
-            repository=f"{images.registry}/dask/jupyter"
-            if last
-            else f"{images.registry}/dask/{JUPYTER_BUILD_REPOSITORY}",
-            tag=f"py{images.jupyter.python}-{digest[:DIGEST_LENGTH]}" if last else f"{name}-{digest[:DIGEST_LENGTH]}",
+            repository=f"{images.registry}/dask/{'jupyter' if last else JUPYTER_BUILD_REPOSITORY}",
+            tag_prefix=f"py{images.jupyter.python}" if last else name,
             context="images/jupyter",
             dockerfile=JUPYTER_KERNEL_DOCKERFILE,
-            stage=None,
             build_args=build_args,
             locks=(lock,),
-            base=previous.key,
-            target=None,
+            base=previous,
+            kernel_base=bases[name],
             profile=name,
-            digest=digest,
-            kernel_base=kernel_base.key,
         )
         specs.append(previous)
     return specs
