@@ -28,9 +28,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from config.stack import PROJECT_DIR
 from tools.standin_bases import BaseImage, StandinError, canonical, ensure_base
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = PROJECT_DIR
+"""Build contexts and Dockerfiles in the plan are relative to it."""
 IMAGE_TYPE = "docker-build:index:Image"
 KEY_PREFIX = "dask-images-"
 LOG_TAIL_LINES = 60
