@@ -117,29 +117,34 @@ class Placement(ConfigModel):
 class KeyReference(ConfigModel):
     """One key of an existing Secret or ConfigMap, in the pods' namespace."""
 
-    secret: KubernetesName | None = None
-    config_map: KubernetesName | None = None
+    secret_name: KubernetesName | None = None
+    """The existing Secret to read the key from."""
+    config_map_name: KubernetesName | None = None
+    """The existing ConfigMap to read the key from."""
     key: SecretKey
+    """The key whose value becomes the variable."""
 
     @model_validator(mode="after")
     def _one_source(self) -> KeyReference:
-        if (self.secret is None) == (self.config_map is None):
-            raise ValueError("name exactly one of secret and configMap")
+        if (self.secret_name is None) == (self.config_map_name is None):
+            raise ValueError("name exactly one of secretName and configMapName")
         return self
 
 
 class EnvSource(ConfigModel):
     """Every key of an existing Secret or ConfigMap as environment variables, in the pods' namespace."""
 
-    secret: KubernetesName | None = None
-    config_map: KubernetesName | None = None
+    secret_name: KubernetesName | None = None
+    """The existing Secret whose every key becomes a variable."""
+    config_map_name: KubernetesName | None = None
+    """The existing ConfigMap whose every key becomes a variable."""
     prefix: EnvName | None = None
     """Put before every variable's name."""
 
     @model_validator(mode="after")
     def _one_source(self) -> EnvSource:
-        if (self.secret is None) == (self.config_map is None):
-            raise ValueError("name exactly one of secret and configMap")
+        if (self.secret_name is None) == (self.config_map_name is None):
+            raise ValueError("name exactly one of secretName and configMapName")
         return self
 
 
@@ -179,8 +184,8 @@ class PodSettings(ConfigModel):
 
     def secrets(self) -> list[str]:
         """Names of the existing Secrets these pods read."""
-        names = [source.secret for source in self.env_from if source.secret]
-        names += [ref.secret for ref in self.env_value_from.values() if ref.secret]
+        names = [source.secret_name for source in self.env_from if source.secret_name]
+        names += [ref.secret_name for ref in self.env_value_from.values() if ref.secret_name]
         return list(dict.fromkeys(names))
 
 

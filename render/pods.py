@@ -42,9 +42,9 @@ def extra_resource_requirements(extra: ExtraResources) -> dict[str, Any]:
 
 
 def _reference(reference: KeyReference) -> dict[str, Any]:
-    if reference.secret is not None:
-        return {"secretKeyRef": {"name": reference.secret, "key": reference.key}}
-    return {"configMapKeyRef": {"name": reference.config_map, "key": reference.key}}
+    if reference.secret_name is not None:
+        return {"secretKeyRef": {"name": reference.secret_name, "key": reference.key}}
+    return {"configMapKeyRef": {"name": reference.config_map_name, "key": reference.key}}
 
 
 def env_list(values: Mapping[str, str], value_from: Mapping[str, KeyReference] | None = None) -> list[dict[str, Any]]:
@@ -59,7 +59,9 @@ def env_from_list(sources: Iterable[EnvSource]) -> list[dict[str, Any]]:
     entries: list[dict[str, Any]] = []
     for source in sources:
         entry: dict[str, Any] = (
-            {"secretRef": {"name": source.secret}} if source.secret else {"configMapRef": {"name": source.config_map}}
+            {"secretRef": {"name": source.secret_name}}
+            if source.secret_name
+            else {"configMapRef": {"name": source.config_map_name}}
         )
         if source.prefix:
             entry["prefix"] = source.prefix

@@ -58,12 +58,12 @@ EVERY_FEATURE = {
                     "nodeSelector": {"pool": "dask"},
                     "tolerations": [{"key": "pool", "operator": "Equal", "value": "dask", "effect": "NoSchedule"}],
                 },
-                "envFrom": [{"configMap": "telemetry", "prefix": "OTEL_"}],
+                "envFrom": [{"configMapName": "telemetry", "prefix": "OTEL_"}],
             },
             "worker": {
                 "replicas": 1,
                 "env": {"EXTRA": "1"},
-                "envValueFrom": {"TOKEN": {"secret": "api", "key": "token"}},
+                "envValueFrom": {"TOKEN": {"secretName": "api", "key": "token"}},
                 "labels": {"role": "worker"},
                 "extraResources": {"requests": {"ephemeral-storage": "1Gi"}, "limits": {"ephemeral-storage": "2Gi"}},
                 "placement": {

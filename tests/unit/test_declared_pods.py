@@ -22,7 +22,7 @@ CLUSTER = {
     "namespace": "dask-users",
     "labels": {"acme.io/team": "data"},
     "env": {"STAGE": "prod"},
-    "scheduler": {"placement": POOL, "envFrom": [{"configMap": "telemetry"}]},
+    "scheduler": {"placement": POOL, "envFrom": [{"configMapName": "telemetry"}]},
     "worker": {
         "replicas": 2,
         "placement": {
@@ -37,7 +37,7 @@ CLUSTER = {
                 }
             },
         },
-        "envValueFrom": {"AWS_SECRET_ACCESS_KEY": {"secret": "s3", "key": "secret"}},
+        "envValueFrom": {"AWS_SECRET_ACCESS_KEY": {"secretName": "s3", "key": "secret"}},
         "labels": {"acme.io/role": "worker"},
         "extraResources": {"requests": {"ephemeral-storage": "5Gi"}, "limits": {"ephemeral-storage": "10Gi"}},
     },

@@ -252,8 +252,8 @@ MISTAKES = [
     ),
     Mistake(
         "a pod setting Kubernetes rejects",
-        dev(gateway={"scheduler": {"envFrom": [{"secret": "s3", "configMap": "s3"}]}}),
-        'dask-platform:gateway.scheduler.envFrom[0] = {"secret": "s3", "configMap": "s3"}: name exactly one',
+        dev(gateway={"scheduler": {"envFrom": [{"secretName": "s3", "configMapName": "s3"}]}}),
+        'dask-platform:gateway.scheduler.envFrom[0] = {"secretName": "s3", "configMapName": "s3"}: name exactly one',
     ),
     Mistake(
         "a pod setting Kubernetes rejects",
