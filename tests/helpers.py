@@ -170,8 +170,10 @@ def gateway_data(resources: Resources) -> dict[str, Any]:
     return data
 
 
+@functools.cache
 def prod_with_rapids_enabled() -> Resources:
-    """The prod plan after a user flips the RAPIDS example's ``enabled`` switch in Pulumi.prod.yaml."""
+    """The prod plan after a user flips the RAPIDS example's ``enabled`` switch in Pulumi.prod.yaml (planned once;
+    do not change it)."""
     values, secret_keys = cli_config(PROJECT_DIR / "Pulumi.prod.yaml")
     key = f"{PROJECT}:clusters"
     clusters = json.loads(values[key])

@@ -19,7 +19,6 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import socket
 import subprocess
 import threading
 import uuid
@@ -32,6 +31,7 @@ from typing import IO, Any
 import pytest
 import yaml
 
+from tests.helpers import free_ports
 from tools.build_images import (
     REPO_ROOT,
     BuildError,
@@ -172,17 +172,6 @@ def of_kind(plan: list[Planned], kind: str, target: str | None = None) -> list[P
 
 
 # --- running containers ------------------------------------------------------------------------------------
-
-
-def free_ports(count: int) -> list[int]:
-    sockets = [socket.socket() for _ in range(count)]
-    try:
-        for sock in sockets:
-            sock.bind(("127.0.0.1", 0))
-        return [sock.getsockname()[1] for sock in sockets]
-    finally:
-        for sock in sockets:
-            sock.close()
 
 
 def _run_args(image: str, name: str, volumes: Sequence[str] = ()) -> list[str]:

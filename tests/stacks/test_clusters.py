@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import functools
 import json
 from typing import Any
 
 from config.stack import PROJECT, PROJECT_DIR, cli_config
 from render.names import TEAM_LIMIT_RANGE_NAME, TEAM_QUOTA_NAME, USER_CLUSTER_ROLE, USER_SERVICE_ACCOUNT
-from tests.helpers import gateway_data, one, resources_of_type, stack_plan
-from tools.plan import plan
+from tests.helpers import gateway_data, one, prod_with_rapids_enabled, resources_of_type, stack_plan
 
 DASK = "kubernetes:kubernetes.dask.org/v1"
 TEAMS = "dask-platform:teams:Teams"
@@ -24,19 +22,6 @@ def custom_resources(resources: list[dict[str, Any]], kind: str | None = None) -
 def named(resources: list[dict[str, Any]], name: str) -> dict[str, Any]:
     (match,) = [r for r in resources if r["inputs"]["metadata"]["name"] == name]
     return match
-
-
-@functools.cache
-def prod_with_rapids_enabled() -> list[dict[str, Any]]:
-    """The prod plan after a user flips the RAPIDS example's ``enabled`` switch in Pulumi.prod.yaml."""
-    values, secret_keys = cli_config(PROJECT_DIR / "Pulumi.prod.yaml")
-    key = f"{PROJECT}:clusters"
-    clusters = json.loads(values[key])
-    for cluster in clusters:
-        if cluster["name"] == "rapids":
-            cluster["enabled"] = True
-    values[key] = json.dumps(clusters)
-    return plan("prod", config=(values, secret_keys))
 
 
 def test_dev_declares_one_small_autoscaled_cluster_after_the_operator() -> None:
