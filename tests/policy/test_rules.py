@@ -512,7 +512,12 @@ def test_image_built_with_another_dask_gateway_than_the_chart() -> None:
 @pytest.mark.parametrize("digest", ["", "@sha256:" + "b" * 64])
 def test_image_with_another_dask_than_the_base_it_builds_from(digest: str) -> None:
     resources, context = planned("prod")
-    derived = next(r for r in _images(resources) if r["inputs"]["buildArgs"].get("BASE_IMAGE"))
+    # A processor or staging image: a Jupyter kernel layer builds FROM the Jupyter image, which has no Dask.
+    derived = next(
+        r
+        for r in sorted(_images(resources), key=lambda r: r["name"])
+        if r["inputs"]["buildArgs"].get("BASE_IMAGE") and not r["inputs"]["buildArgs"].get("KERNEL_IMAGE")
+    )
     base_dask = next(
         r["inputs"]["buildArgs"]["DASK_VERSION"]
         for r in _images(resources)
