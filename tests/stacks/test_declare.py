@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 from typing import Any
 
 import pulumi
-import pytest
 
 from components.kubernetes import declare
 
@@ -23,15 +23,11 @@ class _Recorder(pulumi.runtime.Mocks):
         return {}, []
 
 
-@pytest.fixture
-def recorder() -> _Recorder:
+def _in_own_context(manifest: dict[str, Any]) -> dict[str, Any]:
     asyncio.set_event_loop(asyncio.new_event_loop())
-    mocks = _Recorder()
-    pulumi.runtime.set_mocks(mocks, project="dask-platform", stack="test", preview=True)
-    return mocks
+    recorder = _Recorder()
+    pulumi.runtime.set_mocks(recorder, project="dask-platform", stack="test", preview=True)
 
-
-def _declared(recorder: _Recorder, manifest: dict[str, Any]) -> dict[str, Any]:
     @pulumi.runtime.test  # type: ignore[misc]
     def run() -> pulumi.Output[str]:
         return declare("declared", manifest, pulumi.ResourceOptions()).urn
@@ -40,7 +36,12 @@ def _declared(recorder: _Recorder, manifest: dict[str, Any]) -> dict[str, Any]:
     return recorder.inputs["declared"]
 
 
-def test_a_top_level_field_outside_any_list_reaches_the_typed_resource(recorder: _Recorder) -> None:
+def _declared(manifest: dict[str, Any]) -> dict[str, Any]:
+    """The inputs ``declare`` registers, under mocks set in a context of their own, so no plan sees them."""
+    return contextvars.copy_context().run(_in_own_context, manifest)
+
+
+def test_a_top_level_field_outside_any_list_reaches_the_typed_resource() -> None:
     manifest = {
         "apiVersion": "v1",
         "kind": "ServiceAccount",
@@ -48,13 +49,13 @@ def test_a_top_level_field_outside_any_list_reaches_the_typed_resource(recorder:
         "automountServiceAccountToken": False,
         "imagePullSecrets": [{"name": "registry"}],
     }
-    inputs = _declared(recorder, manifest)
+    inputs = _declared(manifest)
     assert inputs["automountServiceAccountToken"] is False
     assert inputs["imagePullSecrets"] == [{"name": "registry"}]
     assert inputs["kind"] == "ServiceAccount"
 
 
-def test_nested_fields_keep_the_api_names(recorder: _Recorder) -> None:
+def test_nested_fields_keep_the_api_names() -> None:
     manifest = {
         "apiVersion": "rbac.authorization.k8s.io/v1",
         "kind": "RoleBinding",
@@ -62,17 +63,17 @@ def test_nested_fields_keep_the_api_names(recorder: _Recorder) -> None:
         "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "dask-user"},
         "subjects": [{"kind": "ServiceAccount", "name": "dask-user", "namespace": "dask-users"}],
     }
-    inputs = _declared(recorder, manifest)
+    inputs = _declared(manifest)
     assert inputs["roleRef"] == {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "dask-user"}
 
 
-def test_a_custom_resource_keeps_every_field(recorder: _Recorder) -> None:
+def test_a_custom_resource_keeps_every_field() -> None:
     manifest = {
         "apiVersion": "kubernetes.dask.org/v1",
         "kind": "DaskAutoscaler",
         "metadata": {"name": "batch", "namespace": "dask-batch"},
         "spec": {"cluster": "batch", "minimum": 1, "maximum": 8},
     }
-    inputs = _declared(recorder, manifest)
+    inputs = _declared(manifest)
     assert inputs["spec"] == {"cluster": "batch", "minimum": 1, "maximum": 8}
     assert inputs["apiVersion"] == "kubernetes.dask.org/v1"
