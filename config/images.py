@@ -30,6 +30,7 @@ PYTHON_BASE_DIGESTS = {
 Refresh with ``docker buildx imagetools inspect python:<tag>`` or ``crane digest python:<tag>`` (README: Images)."""
 
 _IMAGE_PATH_COMPONENT = re.compile(r"[a-z0-9]+(?:[._-][a-z0-9]+)*")
+_SHA256_DIGEST = re.compile(r"sha256:[0-9a-f]{64}")
 _REGISTRY = re.compile(r"[a-z0-9.-]+(?::\d+)?(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*")
 
 
@@ -51,7 +52,6 @@ def _sha256_digest(value: str) -> str:
     return value
 
 
-_SHA256_DIGEST = re.compile(r"sha256:[0-9a-f]{64}")
 RegistryPrefix = Annotated[str, AfterValidator(_registry)]
 ImageDigest = Annotated[str, AfterValidator(_sha256_digest)]
 
@@ -67,6 +67,8 @@ def _known_base_digest(python: str, digest: str | None) -> str | None:
             f"(`docker buildx imagetools inspect {python_base_tag(python)}` prints it)"
         )
     return digest
+
+
 ImageName = Annotated[str, AfterValidator(_image_name_part)]
 
 
