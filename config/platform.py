@@ -117,6 +117,25 @@ def _namespace_choices(config: PlatformConfig) -> Problems:
         )
 
 
+def _namespace_roles(config: PlatformConfig) -> Problems:
+    """Each platform namespace has one role: the gateway's default-deny policy and Pod Security level would
+    otherwise be declared twice (a duplicate resource), and the chart's pods would get the users' level."""
+    namespaces = config.namespaces
+    for index, user in enumerate(namespaces.users):
+        if user == namespaces.gateway:
+            yield cross_section_problem(
+                ("namespaces", "users", index),
+                user,
+                "is namespaces.gateway: clusters need a namespace apart from the gateway's; list another name",
+            )
+    if config.operator.scope == "cluster" and namespaces.operator == namespaces.gateway:
+        yield cross_section_problem(
+            ("namespaces", "operator"),
+            namespaces.operator,
+            "is namespaces.gateway: the operator needs a namespace apart from the gateway's; pick another name",
+        )
+
+
 def _operator_scope(config: PlatformConfig) -> Problems:
     if config.operator.scope != "namespace":
         return
@@ -627,6 +646,7 @@ CROSS_SECTION_RULES: tuple[Callable[[PlatformConfig], Problems], ...] = (
     _extra_options,
     _jupyterhub,
     _namespace_choices,
+    _namespace_roles,
     _operator_scope,
     _catalog_and_gateway,
     _teams,
