@@ -5,6 +5,7 @@ from __future__ import annotations
 import pulumi
 import pulumi_kubernetes as k8s
 
+from components.admission import AdmissionPolicy
 from components.clusters import DaskClusters
 from components.gateway import DaskGateway
 from components.images import ImageCatalog
@@ -16,6 +17,7 @@ from components.operator import DaskOperator
 from components.session import DaskSession
 from components.stack import LoadedStack
 from components.teams import Teams
+from render.admission import admission_manifests
 from render.catalog import image_specs, with_catalog_images
 from render.chart_values import gateway_values, operator_values
 from render.clusters import declared_cluster_manifests
@@ -163,6 +165,9 @@ class DaskPlatform(pulumi.ComponentResource):
         if policies:
             every_namespace = {**by_name, **(self.teams.namespaces if self.teams is not None else {})}
             NetworkPolicies(f"{name}-network", policies, every_namespace, self.provider, opts=child)
+        admission = admission_manifests(config)
+        if admission:
+            AdmissionPolicy(f"{name}-admission", admission, self.provider, opts=child)
         address = gateway_address(namespaces.gateway, config.gateway.service.port)
         self.session: DaskSession | None = None
         if config.session_enabled:

@@ -14,6 +14,7 @@ from typing import Literal
 from pydantic import Field, ValidationError, model_validator
 from pydantic_core import InitErrorDetails
 
+from config.admission import AdmissionConfig
 from config.clusters import DeclaredClusterConfig, ImageChoice, declared_resource_key, worker_group_name
 from config.footprint import maximum_footprint, minimum_footprint, quota_problems
 from config.gateway import BUILT_IN_OPTIONS, ExtraOption, GatewayConfig
@@ -44,6 +45,8 @@ class PlatformConfig(ConfigModel):
     session: SessionConfig = SessionConfig()
     images: ImagesConfig = ImagesConfig()
     network_policies: NetworkPoliciesConfig = NetworkPoliciesConfig()
+    admission: AdmissionConfig = AdmissionConfig()
+    """The admission policy on user and team namespaces (see How secrets flow)."""
     clusters: list[DeclaredClusterConfig] = Field(default_factory=list)
     """Declared Dask clusters (see Declared clusters and team namespaces)."""
     teams: list[TeamConfig] = Field(default_factory=list)
@@ -536,7 +539,16 @@ def _pull_policies(config: PlatformConfig) -> Problems:
             yield cross_section_problem(("clusters", index, "imagePullPolicy"), "Never", never)
 
 
-KUBERNETES_SECTIONS = ("kubernetes", "namespaces", "operator", "session", "network_policies", "clusters", "teams")
+KUBERNETES_SECTIONS = (
+    "kubernetes",
+    "namespaces",
+    "operator",
+    "session",
+    "network_policies",
+    "admission",
+    "clusters",
+    "teams",
+)
 """Sections that only mean something on Kubernetes: a local stack refuses them."""
 LOCAL_GATEWAY_KEYS = frozenset(
     {"auth", "cluster_options", "cluster_max_cores", "cluster_max_memory", "cluster_max_workers"}
