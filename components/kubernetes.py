@@ -11,6 +11,7 @@ import pulumi_kubernetes as k8s
 from pulumi_kubernetes.helm import v4 as helm
 
 from config.types import ChartConfig
+from render.chart_pods import hardened_workload
 from render.names import PASSWORD_SECRET_KEY
 from render.secrets import opaque_secret
 
@@ -83,11 +84,26 @@ class ChartRelease:
     values: Mapping[str, Any]
 
 
+def harden_chart_pods(args: pulumi.ResourceTransformArgs) -> pulumi.ResourceTransformResult | None:
+    """A transform for a chart's objects: every workload's pods run as non-root with seccomp RuntimeDefault, no
+    privilege escalation and no capabilities (``render/chart_pods.py``); anything else passes unchanged.
+
+    Pulumi hands a chart's children over with their manifest fields as the provider names them (``apiVersion``,
+    ``spec``), so the render layer's function applies to them as it does to a manifest.
+    """
+    kind = args.type_.rpartition(":")[2]
+    hardened = hardened_workload(kind, args.props)
+    if hardened is None:
+        return None
+    return pulumi.ResourceTransformResult(props=hardened, opts=args.opts)
+
+
 def helm_release(
     name: str, release_name: str, chart_name: str, release: ChartRelease, opts: pulumi.ResourceOptions
 ) -> helm.Chart:
     """A pinned chart from its repository, rendered by Pulumi with its CRDs: ``skip_crds=False`` makes a chart
-    version bump update the CRDs too, which Helm itself never does."""
+    version bump update the CRDs too, which Helm itself never does. Its pods are hardened by
+    ``harden_chart_pods``, since neither chart offers values for all of that."""
     return helm.Chart(
         name,
         helm.ChartArgs(
@@ -99,5 +115,5 @@ def helm_release(
             values=dict(release.values),
             skip_crds=False,
         ),
-        opts=opts,
+        opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(transforms=[harden_chart_pods])),
     )

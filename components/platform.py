@@ -93,8 +93,8 @@ class DaskPlatform(pulumi.ComponentResource):
             f"{name}-images", config.images, config.images.pushes(config.is_prod), specs, secrets, opts=child
         )
         namespaces = config.namespaces
-        # The gateway chart's pods set no security context, so its namespace (and the operator's) enforce the
-        # stack's level; users' namespaces hold only pods the platform locks down, and enforce theirs.
+        # The charts' pods are hardened by a transform (components/kubernetes.py), so the gateway's and the
+        # operator's namespaces can enforce `restricted` like users' namespaces; each level is the stack's.
         levels = {namespaces.gateway: namespaces.pod_security, config.operator_namespace: namespaces.pod_security}
         levels |= dict.fromkeys(namespaces.users, namespaces.user_pod_security)
         self.namespaces = Namespaces(

@@ -49,8 +49,7 @@ def test_namespaces_carry_pod_security_labels_and_prod_ones_are_protected(
     assert {r["inputs"]["metadata"]["name"] for r in platform_namespaces} == expected
     for namespace in platform_namespaces:
         labels = namespace["inputs"]["metadata"]["labels"]
-        level = "baseline" if namespace["name"] in ("dask-gateway", "dask-operator") else "restricted"
-        assert labels["pod-security.kubernetes.io/enforce"] == level
+        assert labels["pod-security.kubernetes.io/enforce"] == "restricted"
         assert namespace["protect"] is protected
 
 

@@ -40,12 +40,12 @@ def test_every_namespace_warns_and_audits_against_the_restricted_standard(stack:
 @pytest.mark.parametrize(
     ("stack", "expected"),
     [
-        ("dev", {"dask-gateway": "baseline", "dask-operator": "baseline", "dask-users": "restricted"}),
+        ("dev", {"dask-gateway": "restricted", "dask-operator": "restricted", "dask-users": "restricted"}),
         (
             "prod",
             {
-                "dask-gateway": "baseline",
-                "dask-operator": "baseline",
+                "dask-gateway": "restricted",
+                "dask-operator": "restricted",
                 "dask-users": "restricted",
                 "dask-batch": "restricted",
                 "team-analytics": "restricted",
@@ -54,7 +54,7 @@ def test_every_namespace_warns_and_audits_against_the_restricted_standard(stack:
         ),
     ],
 )
-def test_user_namespaces_enforce_restricted_and_the_charts_namespaces_baseline(
+def test_every_namespace_enforces_restricted_the_charts_ones_too(
     stack: str, expected: dict[str, str]
 ) -> None:
     levels = {
