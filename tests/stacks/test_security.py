@@ -54,9 +54,7 @@ def test_every_namespace_warns_and_audits_against_the_restricted_standard(stack:
         ),
     ],
 )
-def test_every_namespace_enforces_restricted_the_charts_ones_too(
-    stack: str, expected: dict[str, str]
-) -> None:
+def test_every_namespace_enforces_restricted_the_charts_ones_too(stack: str, expected: dict[str, str]) -> None:
     levels = {
         r["inputs"]["metadata"]["name"]: r["inputs"]["metadata"]["labels"]["pod-security.kubernetes.io/enforce"]
         for r in resources_of_type(stack, NAMESPACE)
