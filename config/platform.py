@@ -46,7 +46,7 @@ class PlatformConfig(ConfigModel):
     images: ImagesConfig = ImagesConfig()
     network_policies: NetworkPoliciesConfig = NetworkPoliciesConfig()
     admission: AdmissionConfig = AdmissionConfig()
-    """The admission policy on user and team namespaces (see How secrets flow)."""
+    """The admission policy on user and team namespaces (see Pods the platform runs, docs/admission.md)."""
     clusters: list[DeclaredClusterConfig] = Field(default_factory=list)
     """Declared Dask clusters (see Declared clusters and team namespaces)."""
     teams: list[TeamConfig] = Field(default_factory=list)

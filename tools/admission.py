@@ -112,6 +112,10 @@ class _Evaluator:
 _evaluate = _Evaluator()
 
 
+def _plain(manifest: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    return None if manifest is None else dict(manifest)
+
+
 def admit(policy: Mapping[str, Any], binding: Mapping[str, Any], request: Request) -> Decision:
     """What the API server decides about ``request`` under ``policy`` bound by ``binding``."""
     cel_request = request.as_cel()
@@ -122,8 +126,8 @@ def admit(policy: Mapping[str, Any], binding: Mapping[str, Any], request: Reques
         return Decision(applies=False)
     activation: dict[str, Any] = {
         "request": celpy.json_to_cel(cel_request),
-        "object": celpy.json_to_cel(request.object),
-        "oldObject": celpy.json_to_cel(request.old_object),
+        "object": celpy.json_to_cel(_plain(request.object)),
+        "oldObject": celpy.json_to_cel(_plain(request.old_object)),
         "params": celpy.json_to_cel(None),
     }
     try:

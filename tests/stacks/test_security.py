@@ -178,3 +178,43 @@ def test_cluster_wide_user_access_is_one_binding_of_the_user_role() -> None:
 def test_the_prod_gateway_is_reachable_only_inside_the_cluster() -> None:
     values = one("prod", "kubernetes:helm.sh/v4:Chart", "dask-gateway-chart")["inputs"]["values"]
     assert values["traefik"]["service"]["type"] == "ClusterIP"
+
+
+POLICY = "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy"
+POLICY_BINDING = "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding"
+
+
+@pytest.mark.parametrize(
+    ("stack", "namespaces"),
+    [("dev", ["dask-users"]), ("prod", ["dask-users", "dask-batch", "team-analytics", "team-ml"])],
+)
+def test_the_admission_policy_is_bound_to_every_user_and_team_namespace(stack: str, namespaces: list[str]) -> None:
+    policy = one(stack, POLICY, "dask-admission-policy")["inputs"]
+    binding = one(stack, POLICY_BINDING, "dask-admission-binding")
+    assert binding["inputs"]["spec"]["policyName"] == policy["metadata"]["name"] == "dask-platform-tenancy"
+    assert binding["inputs"]["spec"]["validationActions"] == ["Deny"]
+    assert binding["inputs"]["spec"]["matchResources"]["namespaceSelector"]["matchExpressions"] == [
+        {"key": "kubernetes.io/metadata.name", "operator": "In", "values": namespaces}
+    ]
+    assert any(dependency.endswith("::dask-admission-policy") for dependency in binding["dependencies"])
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_the_admission_policy_exempts_only_the_controller_the_operator_and_cluster_admins(stack: str) -> None:
+    conditions = one(stack, POLICY, "dask-admission-policy")["inputs"]["spec"]["matchConditions"]
+    assert conditions == [
+        {
+            "name": "not-an-exempt-user",
+            "expression": "!(request.userInfo.username in ["
+            '"system:serviceaccount:dask-gateway:controller-dask-gateway", '
+            '"system:serviceaccount:dask-operator:dask-kubernetes-operator"])',
+        },
+        {"name": "not-in-an-exempt-group", "expression": '!request.userInfo.groups.exists(g, g in ["system:masters"])'},
+    ]
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_declared_clusters_carry_the_label_the_admission_policy_guards(stack: str) -> None:
+    declared = [r for r in stack_plan(stack).resources if r["type"].startswith("kubernetes:kubernetes.dask.org/")]
+    assert declared
+    assert all(r["inputs"]["metadata"]["labels"]["dask-platform/declared"] == "true" for r in declared)
