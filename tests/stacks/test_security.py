@@ -13,6 +13,7 @@ import pytest
 
 from config.stack import PROJECT_DIR, cli_config
 from tests.helpers import STACKS, gateway_data, one, plan_own_stack, release_inputs, resources_of_type, stack_plan
+from tools.admission import Request, admit
 from tools.plan import plan_stack
 
 NAMESPACE = "kubernetes:core/v1:Namespace"
@@ -218,3 +219,18 @@ def test_declared_clusters_carry_the_label_the_admission_policy_guards(stack: st
     declared = [r for r in stack_plan(stack).resources if r["type"].startswith("kubernetes:kubernetes.dask.org/")]
     assert declared
     assert all(r["inputs"]["metadata"]["labels"]["dask-platform/declared"] == "true" for r in declared)
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_the_stacks_declared_clusters_pass_the_admission_policy_and_users_cannot_change_them(stack: str) -> None:
+    policy = one(stack, POLICY, "dask-admission-policy")["inputs"]
+    binding = one(stack, POLICY_BINDING, "dask-admission-binding")["inputs"]
+    user = "system:serviceaccount:dask-users:dask-user"
+    declared = [
+        r["inputs"] for r in stack_plan(stack).resources if r["type"].startswith("kubernetes:kubernetes.dask.org/")
+    ]
+    for manifest in declared:
+        namespace = manifest["metadata"]["namespace"]
+        assert admit(policy, binding, Request("CREATE", manifest, namespace, user)).allowed
+        changed = {**manifest, "spec": {**manifest["spec"], "idleTimeout": 1}}
+        assert not admit(policy, binding, Request("UPDATE", changed, namespace, user, old_object=manifest)).allowed

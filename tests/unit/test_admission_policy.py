@@ -345,3 +345,11 @@ def test_exempting_every_authenticated_user_is_refused() -> None:
         'Pulumi.test.yaml: dask-platform:admission.exemptGroups = ["system:authenticated"]: '
         "'system:authenticated' holds every user or ServiceAccount, which would switch the policy off"
     )
+
+
+def test_a_user_patching_a_credentials_mount_into_their_own_cluster_is_refused() -> None:
+    old = as_users_own(DECLARED["DaskCluster"])
+    new = copy.deepcopy(old)
+    _env_value_from(worker_pod_spec(new))
+    schema_valid(new)
+    assert update(old, new).refusals == (CREDENTIALS_REFUSED,)
