@@ -16,11 +16,16 @@ from typing import Any
 import kubernetes_validate
 import pytest
 from dask_gateway_server.backends.kubernetes.controller import KubeController
+from dask_kubernetes.operator.controller.controller import (
+    build_scheduler_deployment_spec,
+    build_worker_deployment_spec,
+)
 
 from config.gateway import GatewayConfig
 from render.admission import admission_manifests, exempt_users
 from render.clusters import declared_cluster_manifests
 from render.gateway_options import gateway_options_data
+from render.session import session_deployment
 from tests.helpers import cluster_config_for, error_for, kubernetes_backend, resolved, schema_errors
 from tools.admission import Decision, Request, admit
 
@@ -353,3 +358,31 @@ def test_a_user_patching_a_credentials_mount_into_their_own_cluster_is_refused()
     _env_value_from(worker_pod_spec(new))
     schema_valid(new)
     assert update(old, new).refusals == (CREDENTIALS_REFUSED,)
+
+
+REPLICASET_CONTROLLER = "system:serviceaccount:kube-system:replicaset-controller"
+
+
+def pod_of(deployment: dict[str, Any]) -> dict[str, Any]:
+    """The Pod the ReplicaSet controller creates from a Deployment's template."""
+    template = deployment["spec"]["template"]
+    return {"apiVersion": "v1", "kind": "Pod", "metadata": template["metadata"], "spec": template["spec"]}
+
+
+def test_the_pods_the_operator_builds_for_a_declared_cluster_are_admitted() -> None:
+    # The operator makes Deployments; their pods are created by the ReplicaSet controller, which is checked.
+    cluster = DECLARED["DaskCluster"]
+    labels = cluster["metadata"]["labels"]
+    scheduler = build_scheduler_deployment_spec("batch", cluster["spec"]["scheduler"]["spec"], {}, labels)
+    worker = build_worker_deployment_spec(
+        "batch-default", "dask-users", "batch", "1a2b", worker_pod_spec(cluster), {}, labels
+    )
+    for deployment in (scheduler, worker):
+        pod = pod_of(deployment)
+        assert pod["metadata"]["labels"]["dask-platform/declared"] == "true"
+        assert create(pod, REPLICASET_CONTROLLER, ("system:serviceaccounts",)).allowed
+
+
+def test_the_session_pod_is_admitted() -> None:
+    pod = pod_of(session_deployment(CONFIG, with_password=True))
+    assert create(pod, REPLICASET_CONTROLLER, ("system:serviceaccounts",)).allowed
