@@ -10,7 +10,9 @@ policy refuses from anyone but the gateway controller, the operator and the stac
   (volumes, projected volumes, volume credentials, env ``valueFrom``, ``envFrom``, image pull secrets; in
   containers, init containers and ephemeral containers); an update may keep such a reference, never add one;
 - a ``gateway.dask.org/*`` label on the object or its pod templates that its previous version did not have;
-- an update of a declared cluster's resources (``DECLARED_LABEL``) that changes their spec, labels or annotations.
+- an update of a declared cluster's resources (``DECLARED_LABEL``) that changes their spec, labels or annotations;
+- a user's DaskWorkerGroup or DaskAutoscaler attached to a declared cluster, and a scale request for a declared
+  cluster or worker group (a scale request carries no labels, so these go by the names the stack declares).
 
 The CEL uses only the standard library and macros (``has``, ``exists``, ``in``, ``startsWith``), on objects as
 the API server hands them to a policy (unstructured), guarding every optional field with ``has``; the tests run
@@ -23,6 +25,7 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from config.clusters import worker_group_name
 from config.platform import PlatformConfig
 from render.names import (
     DECLARED_LABEL,
@@ -38,7 +41,16 @@ CREDENTIALS_PREFIX = "dask-credentials-"
 GATEWAY_LABEL_PREFIX = "gateway.dask.org/"
 NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"
 DASK_GROUP = "kubernetes.dask.org"
-DASK_RESOURCES = ("daskclusters", "daskworkergroups", "daskjobs", "daskautoscalers")
+DASK_RESOURCES = (
+    "daskclusters",
+    "daskworkergroups",
+    "daskjobs",
+    "daskautoscalers",
+    "daskclusters/scale",
+    "daskworkergroups/scale",
+)
+ATTACHED_KINDS = ("DaskWorkerGroup", "DaskAutoscaler")
+"""Kinds that name the DaskCluster they join in ``spec.cluster``."""
 
 POD_SPECS: dict[str, tuple[str, ...]] = {
     "Pod": ("spec",),
@@ -140,13 +152,37 @@ def _declared_key() -> str:
     return key
 
 
-def _variables() -> list[dict[str, str]]:
+def declared_names(config: PlatformConfig) -> tuple[list[str], list[str]]:
+    """``namespace/name`` of every declared DaskCluster (a DaskJob's cluster takes the job's name), and of every
+    worker group a declared cluster has: its extra groups and the ``<cluster>-default`` the operator makes."""
+    clusters: list[str] = []
+    groups: list[str] = []
+    for cluster in config.clusters:
+        if not cluster.enabled:
+            continue
+        clusters.append(f"{cluster.namespace}/{cluster.name}")
+        names = ["default", *(group.name for group in cluster.worker_groups)]
+        groups += [f"{cluster.namespace}/{worker_group_name(cluster.name, name)}" for name in names]
+    return clusters, groups
+
+
+def _variables(config: PlatformConfig) -> list[dict[str, str]]:
     key, value = _cel(_declared_key()), _cel(DECLARED_LABEL[_declared_key()])
     forged = (
         f"variables.labels.exists(m, m.exists(k, k.startsWith({_cel(GATEWAY_LABEL_PREFIX)}) && "
         "!variables.oldLabels.exists(o, k in o && o[k] == m[k])))"
     )
+    clusters, groups = declared_names(config)
+    attached = (
+        f"request.kind.kind in {_cel_list(ATTACHED_KINDS)} && has(object.spec) && has(object.spec.cluster) && "
+        f"(request.namespace + '/' + object.spec.cluster) in {_cel_list(clusters)}"
+    )
+    scaled = (
+        f"request.subResource == 'scale' && (request.namespace + '/' + request.name) in {_cel_list(clusters + groups)}"
+    )
     return [
+        {"name": "attachesToDeclared", "expression": attached},
+        {"name": "scalesDeclared", "expression": scaled},
         {"name": "podSpecs", "expression": _by_kind("object", POD_SPECS)},
         {"name": "oldPodSpecs", "expression": _on_update(_by_kind("oldObject", POD_SPECS))},
         {"name": "labels", "expression": _by_kind("object", POD_METADATA, ".labels")},
@@ -177,6 +213,10 @@ def _unchanged(field: str) -> str:
     return f"(has({new}) ? {new} : {{}}) == (has({old}) ? {old} : {{}})"
 
 
+_DECLARED_MESSAGE = (
+    f"refused: the stack declares this cluster (label {_declared_key()}); change it in the stack's clusters and run "
+    "pulumi up"
+)
 VALIDATIONS: list[dict[str, str]] = [
     {
         "expression": "!variables.referencesCredentials || variables.referencedCredentials",
@@ -200,9 +240,15 @@ VALIDATIONS: list[dict[str, str]] = [
             f"object.spec == oldObject.spec) && {_unchanged('labels')} && {_unchanged('annotations')})"
         ),
         "reason": "Forbidden",
+        "message": _DECLARED_MESSAGE,
+    },
+    {"expression": "!variables.scalesDeclared", "reason": "Forbidden", "message": _DECLARED_MESSAGE},
+    {
+        "expression": "!variables.attachesToDeclared",
+        "reason": "Forbidden",
         "message": (
-            f"refused: the stack declares this cluster (label {_declared_key()}); change it in the stack's clusters "
-            "and run pulumi up"
+            "refused: spec.cluster names a cluster the stack declares; a worker group or autoscaler of yours may "
+            "only join a cluster of yours"
         ),
     },
 ]
@@ -250,7 +296,7 @@ def admission_policy(config: PlatformConfig) -> dict[str, Any]:
                 ]
             },
             "matchConditions": _match_conditions(config),
-            "variables": _variables(),
+            "variables": _variables(config),
             "validations": VALIDATIONS,
         },
     }

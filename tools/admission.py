@@ -30,6 +30,8 @@ class Request:
     old_object: Mapping[str, Any] | None = None
     resource: str = ""
     """The plural resource, ``pods`` or ``daskclusters``; derived from the kind when empty."""
+    resource_api_version: str = ""
+    """The resource's group and version, when not the object's (a ``scale`` request's object is a Scale)."""
     sub_resource: str = ""
     namespace_labels: Mapping[str, str] = field(default_factory=dict)
 
@@ -42,10 +44,14 @@ class Request:
     def as_cel(self) -> dict[str, Any]:
         group, _, version = str(self.subject["apiVersion"]).rpartition("/")
         kind = str(self.subject["kind"])
+        resource_group, _, resource_version = (self.resource_api_version or str(self.subject["apiVersion"])).rpartition(
+            "/"
+        )
+        resource = self.resource or f"{kind.lower()}s"
         return {
             "operation": self.operation,
             "kind": {"group": group, "version": version, "kind": kind},
-            "resource": {"group": group, "version": version, "resource": self.resource or f"{kind.lower()}s"},
+            "resource": {"group": resource_group, "version": resource_version, "resource": resource},
             "subResource": self.sub_resource,
             "name": self.subject.get("metadata", {}).get("name", ""),
             "namespace": self.namespace,
@@ -88,8 +94,8 @@ def _rule_matches(rule: Mapping[str, Any], request: Mapping[str, Any]) -> bool:
         return "*" in values or value in values
 
     return (
-        among(rule["apiGroups"], request["kind"]["group"])
-        and among(rule["apiVersions"], request["kind"]["version"])
+        among(rule["apiGroups"], request["resource"]["group"])
+        and among(rule["apiVersions"], request["resource"]["version"])
         and among(rule["operations"], request["operation"])
         and among(rule["resources"], resource)
     )

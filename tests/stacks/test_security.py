@@ -231,6 +231,8 @@ def test_the_stacks_declared_clusters_pass_the_admission_policy_and_users_cannot
     ]
     for manifest in declared:
         namespace = manifest["metadata"]["namespace"]
-        assert admit(policy, binding, Request("CREATE", manifest, namespace, user)).allowed
+        attached = manifest["kind"] in ("DaskWorkerGroup", "DaskAutoscaler")
+        assert admit(policy, binding, Request("CREATE", manifest, namespace, user)).allowed is not attached
+        assert admit(policy, binding, Request("CREATE", manifest, namespace, "admin", ("system:masters",))).allowed
         changed = {**manifest, "spec": {**manifest["spec"], "idleTimeout": 1}}
         assert not admit(policy, binding, Request("UPDATE", changed, namespace, user, old_object=manifest)).allowed

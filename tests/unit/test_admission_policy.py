@@ -46,6 +46,10 @@ DECLARED_REFUSED = (
     "refused: the stack declares this cluster (label dask-platform/declared); change it in the stack's clusters "
     "and run pulumi up"
 )
+ATTACHED_REFUSED = (
+    "refused: spec.cluster names a cluster the stack declares; a worker group or autoscaler of yours may only join a "
+    "cluster of yours"
+)
 STACK = {
     "environment": "dev",
     "clusters": [
@@ -62,6 +66,8 @@ def as_users_own(manifest: dict[str, Any], name: str = "mine") -> dict[str, Any]
     """A declared manifest as a user would write it for a cluster of their own: no declared label."""
     own = copy.deepcopy(manifest)
     own["metadata"] = {"name": name, "namespace": "dask-users"}
+    if isinstance(own["spec"].get("cluster"), str):
+        own["spec"]["cluster"] = "mine"
     return own
 
 
@@ -227,13 +233,15 @@ def test_a_user_cannot_unmark_a_declared_cluster_to_change_it() -> None:
     new = copy.deepcopy(old)
     new["metadata"]["labels"] = {}
     new["spec"]["worker"]["replicas"] = 40
-    assert update(old, new).refusals == (DECLARED_REFUSED,)
+    assert update(old, new).refusals == (DECLARED_REFUSED, ATTACHED_REFUSED)
 
 
-def test_a_declared_cluster_is_admitted_for_a_user_and_for_the_deployer() -> None:
+def test_a_declared_cluster_is_admitted_for_the_deployer_and_its_pod_specs_for_anyone() -> None:
     for manifest in declared_cluster_manifests(CONFIG):
-        assert create(manifest).allowed
         assert create(manifest, "kubernetes-admin", ("system:masters", "system:authenticated")).allowed
+        # Only the deployer may attach worker groups to a declared cluster; nothing else in them is refused.
+        expected = (ATTACHED_REFUSED,) if manifest["kind"] == "DaskWorkerGroup" else ()
+        assert create(manifest).refusals == expected
 
 
 def test_the_deployer_and_the_operator_may_change_a_declared_cluster() -> None:
@@ -337,6 +345,8 @@ def test_the_policy_refuses_failing_expressions_and_matches_what_users_may_creat
         "daskworkergroups",
         "daskjobs",
         "daskautoscalers",
+        "daskclusters/scale",
+        "daskworkergroups/scale",
     ]
 
 
@@ -386,3 +396,55 @@ def test_the_pods_the_operator_builds_for_a_declared_cluster_are_admitted() -> N
 def test_the_session_pod_is_admitted() -> None:
     pod = pod_of(session_deployment(CONFIG, with_password=True))
     assert create(pod, REPLICASET_CONTROLLER, ("system:serviceaccounts",)).allowed
+
+
+def test_a_user_worker_group_joining_the_declared_batch_cluster_is_refused() -> None:
+    hostile = as_users_own(DECLARED["DaskWorkerGroup"], name="batch-extra")
+    hostile["spec"]["cluster"] = "batch"
+    schema_valid(hostile)
+    assert create(hostile).refusals == (ATTACHED_REFUSED,)
+    hostile["spec"]["cluster"] = "mine"
+    assert create(hostile).allowed
+
+
+def test_a_user_autoscaler_for_the_declared_batch_cluster_is_refused() -> None:
+    autoscaler = {
+        "apiVersion": "kubernetes.dask.org/v1",
+        "kind": "DaskAutoscaler",
+        "metadata": {"name": "batch", "namespace": "dask-users"},
+        "spec": {"cluster": "batch", "minimum": 1, "maximum": 500},
+    }
+    schema_valid(autoscaler)
+    assert create(autoscaler).refusals == (ATTACHED_REFUSED,)
+
+
+@pytest.mark.parametrize(("resource", "name"), [("daskworkergroups", "batch-default"), ("daskclusters", "batch")])
+def test_a_user_scaling_a_declared_cluster_through_the_scale_subresource_is_refused(resource: str, name: str) -> None:
+    def scale(replicas: int) -> dict[str, Any]:
+        metadata = {"name": name, "namespace": "dask-users"}
+        return {"apiVersion": "autoscaling/v1", "kind": "Scale", "metadata": metadata, "spec": {"replicas": replicas}}
+
+    request = Request(
+        "UPDATE",
+        scale(200),
+        "dask-users",
+        USER,
+        USER_GROUPS,
+        old_object=scale(1),
+        resource=resource,
+        resource_api_version="kubernetes.dask.org/v1",
+        sub_resource="scale",
+    )
+    assert admit(POLICY, BINDING, request).refusals == (DECLARED_REFUSED,)
+    own = Request(
+        "UPDATE",
+        {**scale(2), "metadata": {"name": "mine-default", "namespace": "dask-users"}},
+        "dask-users",
+        USER,
+        USER_GROUPS,
+        old_object=scale(1),
+        resource=resource,
+        resource_api_version="kubernetes.dask.org/v1",
+        sub_resource="scale",
+    )
+    assert admit(POLICY, BINDING, own).allowed
