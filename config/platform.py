@@ -139,6 +139,29 @@ def _namespace_roles(config: PlatformConfig) -> Problems:
         )
 
 
+def _admission_exemptions(config: PlatformConfig) -> Problems:
+    """Exempting the identities users' pods and clusters run as would switch the admission policy off for them."""
+    admission = config.admission
+    for index, group in enumerate(admission.exempt_groups):
+        namespace = group.removeprefix("system:serviceaccounts:")
+        if group != namespace and namespace in config.user_namespaces:
+            yield cross_section_problem(
+                ("admission", "exemptGroups", index),
+                group,
+                f"holds every ServiceAccount of the user namespace {namespace!r}, users' own included; name the "
+                "deployer's ServiceAccount in admission.exemptUsers instead",
+            )
+    for index, user in enumerate(admission.exempt_users):
+        parts = user.split(":")
+        if len(parts) == 4 and parts[:2] == ["system", "serviceaccount"] and parts[2] in config.user_namespaces:
+            yield cross_section_problem(
+                ("admission", "exemptUsers", index),
+                user,
+                f"is a ServiceAccount of the user namespace {parts[2]!r}, where users' clusters run; exempt an "
+                "identity of a namespace users cannot use",
+            )
+
+
 def _operator_scope(config: PlatformConfig) -> Problems:
     if config.operator.scope != "namespace":
         return
@@ -659,6 +682,7 @@ CROSS_SECTION_RULES: tuple[Callable[[PlatformConfig], Problems], ...] = (
     _jupyterhub,
     _namespace_choices,
     _namespace_roles,
+    _admission_exemptions,
     _operator_scope,
     _catalog_and_gateway,
     _teams,

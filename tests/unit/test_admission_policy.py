@@ -448,3 +448,24 @@ def test_a_user_scaling_a_declared_cluster_through_the_scale_subresource_is_refu
         sub_resource="scale",
     )
     assert admit(POLICY, BINDING, own).allowed
+
+
+@pytest.mark.parametrize(
+    ("admission", "expected"),
+    [
+        (
+            {"exemptUsers": ["system:serviceaccount:dask-users:dask-user"]},
+            'dask-platform:admission.exemptUsers[0] = "system:serviceaccount:dask-users:dask-user": is a '
+            "ServiceAccount of the user namespace 'dask-users', where users' clusters run",
+        ),
+        (
+            {"exemptGroups": ["system:masters", "system:serviceaccounts:dask-users"]},
+            'dask-platform:admission.exemptGroups[1] = "system:serviceaccounts:dask-users": holds every '
+            "ServiceAccount of the user namespace 'dask-users', users' own included",
+        ),
+    ],
+)
+def test_exempting_the_users_own_identities_is_refused(admission: dict[str, Any], expected: str) -> None:
+    message = error_for({"environment": "dev", "admission": admission})
+    assert message.startswith(f"Pulumi.test.yaml: {expected}"), message
+    assert len(message.splitlines()) == 1
