@@ -5,6 +5,7 @@ from __future__ import annotations
 import pulumi
 import pulumi_kubernetes as k8s
 
+from components.admission import AdmissionPolicy
 from components.clusters import DaskClusters
 from components.gateway import DaskGateway
 from components.images import ImageCatalog
@@ -16,6 +17,7 @@ from components.operator import DaskOperator
 from components.session import DaskSession
 from components.stack import LoadedStack
 from components.teams import Teams
+from render.admission import admission_manifests
 from render.catalog import image_specs, with_catalog_images
 from render.chart_values import gateway_values, operator_values
 from render.clusters import declared_cluster_manifests
@@ -91,8 +93,8 @@ class DaskPlatform(pulumi.ComponentResource):
             f"{name}-images", config.images, config.images.pushes(config.is_prod), specs, secrets, opts=child
         )
         namespaces = config.namespaces
-        # The gateway chart's pods set no security context, so its namespace (and the operator's) enforce the
-        # stack's level; users' namespaces hold only pods the platform locks down, and enforce theirs.
+        # The charts' pods are hardened by a transform (components/kubernetes.py), so the gateway's and the
+        # operator's namespaces can enforce `restricted` like users' namespaces; each level is the stack's.
         levels = {namespaces.gateway: namespaces.pod_security, config.operator_namespace: namespaces.pod_security}
         levels |= dict.fromkeys(namespaces.users, namespaces.user_pod_security)
         self.namespaces = Namespaces(
@@ -163,6 +165,9 @@ class DaskPlatform(pulumi.ComponentResource):
         if policies:
             every_namespace = {**by_name, **(self.teams.namespaces if self.teams is not None else {})}
             NetworkPolicies(f"{name}-network", policies, every_namespace, self.provider, opts=child)
+        admission = admission_manifests(config)
+        if admission:
+            AdmissionPolicy(f"{name}-admission", admission, self.provider, opts=child)
         address = gateway_address(namespaces.gateway, config.gateway.service.port)
         self.session: DaskSession | None = None
         if config.session_enabled:

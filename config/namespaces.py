@@ -18,9 +18,9 @@ class NamespacesConfig(ConfigModel):
     """The dask-kubernetes-operator's namespace (with `operator.scope: namespace`, the user namespace)."""
     users: list[KubernetesName] = Field(default_factory=lambda: ["dask-users"], min_length=1)
     """Namespaces where users' Dask clusters run, each with the `dask-user` ServiceAccount and its RBAC."""
-    pod_security: PodSecurityLevel = "baseline"
-    """The Pod Security Standard the gateway's and the operator's namespaces enforce (the gateway chart's pods
-    set no security context of their own); every namespace warns and audits against `restricted`."""
+    pod_security: PodSecurityLevel = "restricted"
+    """The Pod Security Standard the gateway's and the operator's namespaces enforce: the charts' pods meet
+    `restricted` through the program's transform; every namespace warns and audits against `restricted`."""
     user_pod_security: PodSecurityLevel = "restricted"
     """The Pod Security Standard user and team namespaces enforce: everything the platform runs there meets
     `restricted`."""

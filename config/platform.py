@@ -14,6 +14,7 @@ from typing import Literal
 from pydantic import Field, ValidationError, model_validator
 from pydantic_core import InitErrorDetails
 
+from config.admission import AdmissionConfig
 from config.clusters import DeclaredClusterConfig, ImageChoice, declared_resource_key, worker_group_name
 from config.footprint import maximum_footprint, minimum_footprint, quota_problems
 from config.gateway import BUILT_IN_OPTIONS, ExtraOption, GatewayConfig
@@ -44,6 +45,8 @@ class PlatformConfig(ConfigModel):
     session: SessionConfig = SessionConfig()
     images: ImagesConfig = ImagesConfig()
     network_policies: NetworkPoliciesConfig = NetworkPoliciesConfig()
+    admission: AdmissionConfig = AdmissionConfig()
+    """The admission policy on user and team namespaces (see Pods the platform runs, docs/admission.md)."""
     clusters: list[DeclaredClusterConfig] = Field(default_factory=list)
     """Declared Dask clusters (see Declared clusters and team namespaces)."""
     teams: list[TeamConfig] = Field(default_factory=list)
@@ -115,6 +118,48 @@ def _namespace_choices(config: PlatformConfig) -> Problems:
         yield cross_section_problem(
             ("gateway", "clusterNamespace"), config.gateway.cluster_namespace, f"must be {listed}"
         )
+
+
+def _namespace_roles(config: PlatformConfig) -> Problems:
+    """Each platform namespace has one role: the gateway's default-deny policy and Pod Security level would
+    otherwise be declared twice (a duplicate resource), and the chart's pods would get the users' level."""
+    namespaces = config.namespaces
+    for index, user in enumerate(namespaces.users):
+        if user == namespaces.gateway:
+            yield cross_section_problem(
+                ("namespaces", "users", index),
+                user,
+                "is namespaces.gateway: clusters need a namespace apart from the gateway's; list another name",
+            )
+    if config.operator.scope == "cluster" and namespaces.operator == namespaces.gateway:
+        yield cross_section_problem(
+            ("namespaces", "operator"),
+            namespaces.operator,
+            "is namespaces.gateway: the operator needs a namespace apart from the gateway's; pick another name",
+        )
+
+
+def _admission_exemptions(config: PlatformConfig) -> Problems:
+    """Exempting the identities users' pods and clusters run as would switch the admission policy off for them."""
+    admission = config.admission
+    for index, group in enumerate(admission.exempt_groups):
+        namespace = group.removeprefix("system:serviceaccounts:")
+        if group != namespace and namespace in config.user_namespaces:
+            yield cross_section_problem(
+                ("admission", "exemptGroups", index),
+                group,
+                f"holds every ServiceAccount of the user namespace {namespace!r}, users' own included; name the "
+                "deployer's ServiceAccount in admission.exemptUsers instead",
+            )
+    for index, user in enumerate(admission.exempt_users):
+        parts = user.split(":")
+        if len(parts) == 4 and parts[:2] == ["system", "serviceaccount"] and parts[2] in config.user_namespaces:
+            yield cross_section_problem(
+                ("admission", "exemptUsers", index),
+                user,
+                f"is a ServiceAccount of the user namespace {parts[2]!r}, where users' clusters run; exempt an "
+                "identity of a namespace users cannot use",
+            )
 
 
 def _operator_scope(config: PlatformConfig) -> Problems:
@@ -517,7 +562,16 @@ def _pull_policies(config: PlatformConfig) -> Problems:
             yield cross_section_problem(("clusters", index, "imagePullPolicy"), "Never", never)
 
 
-KUBERNETES_SECTIONS = ("kubernetes", "namespaces", "operator", "session", "network_policies", "clusters", "teams")
+KUBERNETES_SECTIONS = (
+    "kubernetes",
+    "namespaces",
+    "operator",
+    "session",
+    "network_policies",
+    "admission",
+    "clusters",
+    "teams",
+)
 """Sections that only mean something on Kubernetes: a local stack refuses them."""
 LOCAL_GATEWAY_KEYS = frozenset(
     {"auth", "cluster_options", "cluster_max_cores", "cluster_max_memory", "cluster_max_workers"}
@@ -627,6 +681,8 @@ CROSS_SECTION_RULES: tuple[Callable[[PlatformConfig], Problems], ...] = (
     _extra_options,
     _jupyterhub,
     _namespace_choices,
+    _namespace_roles,
+    _admission_exemptions,
     _operator_scope,
     _catalog_and_gateway,
     _teams,

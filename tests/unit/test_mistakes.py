@@ -330,6 +330,23 @@ MISTAKES = [
         dev(operator={"scope": "namespace"}, namespaces={"users": ["a", "b"]}),
         'dask-platform:namespaces.users = ["a", "b"]: operator.scope \'namespace\' watches exactly one',
     ),
+    Mistake(
+        "a namespace given two roles",
+        dev(namespaces={"users": ["dask-users", "dask-gateway"]}),
+        'dask-platform:namespaces.users[1] = "dask-gateway": is namespaces.gateway: clusters need a namespace apart '
+        "from the gateway's; list another name",
+    ),
+    Mistake(
+        "a namespace given two roles",
+        dev(namespaces={"gateway": "dask", "users": ["dask"]}),
+        'dask-platform:namespaces.users[0] = "dask": is namespaces.gateway',
+    ),
+    Mistake(
+        "a namespace given two roles",
+        dev(namespaces={"operator": "dask-gateway"}),
+        'dask-platform:namespaces.operator = "dask-gateway": is namespaces.gateway: the operator needs a namespace '
+        "apart from the gateway's; pick another name",
+    ),
     # A local stack runs on Docker: Kubernetes keys mean nothing there, and local keys nothing on Kubernetes.
     Mistake(
         "a Kubernetes setting in a local stack",
