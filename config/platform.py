@@ -16,7 +16,14 @@ from pydantic_core import InitErrorDetails
 
 from config.clusters import DeclaredClusterConfig, ImageChoice, declared_resource_key, worker_group_name
 from config.footprint import maximum_footprint, minimum_footprint, quota_problems
-from config.gateway import BUILT_IN_OPTIONS, ExtraOption, GatewayConfig
+from config.gateway import (
+    BUILT_IN_OPTIONS,
+    DEFAULT_MAX_LENGTH,
+    FREE_TEXT_HELP,
+    FREE_TEXT_PATTERN,
+    ExtraOption,
+    GatewayConfig,
+)
 from config.images import CATALOG_IMAGES, ImagesConfig
 from config.kubernetes import KubernetesConfig
 from config.local import LocalConfig
@@ -25,6 +32,7 @@ from config.network import NetworkPoliciesConfig
 from config.operator import OperatorConfig
 from config.quantities import gateway_memory_bytes
 from config.session import SessionConfig
+from config.team_limits import team_gateway_limits
 from config.teams import TeamConfig
 from config.types import ConfigModel, cross_section_problem
 
@@ -214,8 +222,26 @@ def _option_value_problems(option: ExtraOption, at: tuple[str | int, ...]) -> Pr
             yield cross_section_problem(
                 (*at, "default"), option.default, f"must be one of the choices {', '.join(option.choices)}"
             )
+        elif not option.choices:
+            yield from _free_text_problems(option, at)
     elif option.choices:
         yield cross_section_problem((*at, "choices"), option.choices, "only string options have choices")
+    if option.max_length is not None and (option.type != "string" or option.choices):
+        yield cross_section_problem(
+            (*at, "maxLength"), option.max_length, "only string options without choices take free text to cap"
+        )
+    for choice in option.choices:
+        if not re.fullmatch(FREE_TEXT_PATTERN, choice):
+            yield cross_section_problem((*at, "choices"), choice, f"may contain only {FREE_TEXT_HELP}")
+
+
+def _free_text_problems(option: ExtraOption, at: tuple[str | int, ...]) -> Problems:
+    default = str(option.default)
+    cap = option.max_length or DEFAULT_MAX_LENGTH
+    if len(default) > cap:
+        yield cross_section_problem((*at, "default"), default, f"is longer than the option's {cap} characters")
+    elif not re.fullmatch(FREE_TEXT_PATTERN, default):
+        yield cross_section_problem((*at, "default"), default, f"may contain only {FREE_TEXT_HELP}")
 
 
 def _option_target_problems(config: PlatformConfig, option: ExtraOption, at: tuple[str | int, ...]) -> Problems:
@@ -327,6 +353,10 @@ def _teams(config: PlatformConfig) -> Problems:
                     f"group {group!r} already sends its clusters to team {group_owner[group]!r}",
                 )
             group_owner.setdefault(group, team.name)
+
+
+def _team_gateway_limits(config: PlatformConfig) -> Problems:
+    yield from team_gateway_limits(config.gateway, config.teams, list(config.images.profiles))
 
 
 def _image_profiles(index: int, cluster: DeclaredClusterConfig, profiles: list[str]) -> Problems:
@@ -630,6 +660,7 @@ CROSS_SECTION_RULES: tuple[Callable[[PlatformConfig], Problems], ...] = (
     _operator_scope,
     _catalog_and_gateway,
     _teams,
+    _team_gateway_limits,
     _clusters,
     _cluster_shapes,
     _unique_names,

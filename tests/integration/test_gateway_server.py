@@ -10,6 +10,7 @@ which is what the gateway pod runs for every new cluster.
 from __future__ import annotations
 
 import asyncio
+import math
 import os
 import re
 import subprocess
@@ -417,3 +418,29 @@ def test_declared_options_out_of_range_are_refused_naming_the_option_and_range(
     options_gateway: RunningGateway, raw_options: dict[str, Any], message: str
 ) -> None:
     assert run(_refusal(options_gateway, **raw_options)) == message
+
+
+def test_the_server_refuses_a_nan_cores_limit_sent_by_the_client_and_keeps_no_cluster(
+    options_gateway: RunningGateway,
+) -> None:
+    # NaN passes both bounds of a plain float option; stored, it made the cluster record invalid JSON.
+    message = run(_refusal(options_gateway, worker_cores_limit=math.nan))
+    assert message == "worker_cores_limit must be a finite number, got nan"
+
+
+def test_the_server_refuses_nan_set_in_the_clients_options_object(options_gateway: RunningGateway) -> None:
+    options = run(_cluster_options(options_gateway))
+    # The client's own float field takes NaN: only the server can refuse it.
+    options.scheduler_cores = math.nan
+    assert run(_refusal(options_gateway, options)) == "scheduler_cores must be a finite number, got nan"
+
+
+def test_the_server_refuses_100_kb_of_free_text_sent_by_the_client_and_keeps_no_cluster(
+    options_gateway: RunningGateway,
+) -> None:
+    message = run(_refusal(options_gateway, cluster_name="x" * 100_000))
+    assert message == "cluster_name takes at most 256 characters, got 100000"
+
+
+def test_the_server_refuses_a_bool_for_an_integer_option(options_gateway: RunningGateway) -> None:
+    assert run(_refusal(options_gateway, max_workers=True)) == "max_workers must be an integer, got True"

@@ -7,6 +7,7 @@ first case, and a test keeps it equal to what the program prints.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,6 +43,10 @@ def cluster(**fields: Any) -> dict[str, Any]:
 
 def team(**fields: Any) -> dict[str, Any]:
     return {"name": "team-ml", **fields}
+
+
+def text_option(**fields: Any) -> dict[str, Any]:
+    return {"name": "note", "type": "string", "default": "", **fields}
 
 
 def resources(cpu: Any = "1", memory: Any = "1Gi") -> dict[str, Any]:
@@ -297,6 +302,76 @@ MISTAKES = [
         "an option that cannot work",
         dev(gateway={"extraOptions": [{"name": "n", "type": "float", "default": 9, "min": 1, "max": 4}]}),
         "dask-platform:gateway.extraOptions[0].default = 9: must be within min 1.0 and max 4.0",
+    ),
+    # Targets that would let a user's value pass for the platform's own, and numbers that are not numbers.
+    *(
+        Mistake(
+            "an option that cannot work",
+            dev(gateway={"extraOptions": [text_option(goesTo={"label": key})]}),
+            f'dask-platform:gateway.extraOptions[0].goesTo.label = "{key}": uses the reserved prefix',
+        )
+        for key in (
+            "gateway.dask.org/cluster",
+            "dask.org/cluster-name",
+            "kubernetes.io/hostname",
+            "app.kubernetes.io/component",
+            "k8s.io/role",
+        )
+    ),
+    *(
+        Mistake(
+            "an option that cannot work",
+            dev(gateway={"extraOptions": [text_option(goesTo={"env": name})]}),
+            f'dask-platform:gateway.extraOptions[0].goesTo.env = "{name}": is reserved (PATH, HOME, LD_*, PYTHON*',
+        )
+        for name in (
+            "PATH",
+            "LD_PRELOAD",
+            "LD_LIBRARY_PATH",
+            "PYTHONPATH",
+            "DASK_GATEWAY_API_TOKEN",
+            "DASK_DISTRIBUTED__COMM__REQUIRE_ENCRYPTION",
+            "DASK_INTERNAL_INHERIT_CONFIG",
+        )
+    ),
+    Mistake(
+        "an option that cannot work",
+        dev(gateway={"extraOptions": [text_option(default="x" * 300)]}),
+        'dask-platform:gateway.extraOptions[0].default = "xxxx',
+    ),
+    Mistake(
+        "an option that cannot work",
+        dev(gateway={"extraOptions": [text_option(default="$(HOME)")]}),
+        'dask-platform:gateway.extraOptions[0].default = "$(HOME)": may contain only letters, digits, spaces',
+    ),
+    Mistake(
+        "an option that cannot work",
+        dev(gateway={"extraOptions": [text_option(default="a", choices=["a", "b\nc"])]}),
+        'dask-platform:gateway.extraOptions[0].choices = "b\\nc": may contain only letters, digits, spaces',
+    ),
+    Mistake(
+        "an option that cannot work",
+        dev(
+            gateway={
+                "extraOptions": [{"name": "n", "type": "integer", "default": 1, "min": 1, "max": 4, "maxLength": 9}]
+            }
+        ),
+        "dask-platform:gateway.extraOptions[0].maxLength = 9: only string options without choices take free text",
+    ),
+    Mistake(
+        "numbers that cannot all hold",
+        dev(gateway={"extraOptions": [{"name": "n", "type": "float", "default": 1, "min": 0, "max": math.inf}]}),
+        "dask-platform:gateway.extraOptions[0].max = Infinity: Input should be a finite number",
+    ),
+    Mistake(
+        "numbers that cannot all hold",
+        dev(gateway={"extraOptions": [{"name": "n", "type": "float", "default": math.nan, "min": 0, "max": 1}]}),
+        "dask-platform:gateway.extraOptions[0].default",
+    ),
+    Mistake(
+        "numbers that cannot all hold",
+        dev(gateway={"clusterOptions": {"workerCores": {"default": 1, "min": 0.5, "max": math.inf}}}),
+        "dask-platform:gateway.clusterOptions.workerCores.max = Infinity: Input should be a finite number",
     ),
     Mistake(
         "JupyterHub wiring that leaves the token unusable",
