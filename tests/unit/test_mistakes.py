@@ -45,6 +45,10 @@ def team(**fields: Any) -> dict[str, Any]:
     return {"name": "team-ml", **fields}
 
 
+def team_limits(**limits: Any) -> dict[str, Any]:
+    return team(gatewayGroups=["ml"], gateway=limits)
+
+
 def text_option(**fields: Any) -> dict[str, Any]:
     return {"name": "note", "type": "string", "default": "", **fields}
 
@@ -357,6 +361,57 @@ MISTAKES = [
             }
         ),
         "dask-platform:gateway.extraOptions[0].maxLength = 9: only string options without choices take free text",
+    ),
+    # A team narrows the gateway's bounds for its users, never widens them.
+    Mistake(
+        "numbers that cannot all hold",
+        dev(gateway=HUB, teams=[team_limits(workerCores={"default": 1, "min": 1, "max": 6})]),
+        "dask-platform:teams[0].gateway.workerCores.max = 6.0: is above gateway.clusterOptions.workerCores.max 4.0",
+    ),
+    Mistake(
+        "numbers that cannot all hold",
+        dev(gateway=HUB, teams=[team_limits(workerCoresLimit={"default": 0.5, "min": 0.25, "max": 1})]),
+        "dask-platform:teams[0].gateway.workerCoresLimit.min = 0.25: is below gateway.clusterOptions.workerCoresLimit",
+    ),
+    Mistake(
+        "numbers that cannot all hold",
+        dev(gateway=HUB, teams=[team_limits(workerMemory={"default": "2 G", "min": "1 G", "max": "32 G"})]),
+        'dask-platform:teams[0].gateway.workerMemory.max = "32 G": is above gateway.clusterOptions.workerMemory.max',
+    ),
+    Mistake(
+        "numbers that cannot all hold",
+        dev(gateway=HUB, teams=[team_limits(clusterMaxCores=64)]),
+        "dask-platform:teams[0].gateway.clusterMaxCores = 64.0: is above gateway.clusterMaxCores 16: a team narrows",
+    ),
+    Mistake(
+        "numbers that cannot all hold",
+        dev(gateway=HUB, teams=[team_limits(clusterMaxMemory="128 G")]),
+        "dask-platform:teams[0].gateway.clusterMaxMemory = \"128 G\": is above gateway.clusterMaxMemory '64 G'",
+    ),
+    Mistake(
+        "numbers that cannot all hold",
+        dev(gateway=HUB, teams=[team_limits(clusterMaxWorkers=9)]),
+        "dask-platform:teams[0].gateway.clusterMaxWorkers = 9: is above gateway.clusterMaxWorkers 8",
+    ),
+    Mistake(
+        "numbers that cannot all hold",
+        dev(gateway=HUB, teams=[team_limits(clusterMaxCores=2)]),
+        "dask-platform:teams[0].gateway.workerCores.max = 4.0: is above the team's clusterMaxCores 2.0",
+    ),
+    Mistake(
+        "an option that cannot work",
+        dev(gateway=HUB, teams=[team_limits(profiles=["base"])]),
+        'dask-platform:teams[0].gateway.profiles = ["base"]: needs gateway.profileOption.enabled: true',
+    ),
+    Mistake(
+        "an option that cannot work",
+        dev(gateway={**HUB, "profileOption": {"enabled": True}}, teams=[team_limits(profiles=["nope"])]),
+        'dask-platform:teams[0].gateway.profiles = "nope": no such image profile',
+    ),
+    Mistake(
+        "an option that cannot work",
+        dev(teams=[team(gateway={"clusterMaxWorkers": 2})]),
+        'dask-platform:teams[0].gateway = {"clusterMaxWorkers": 2}: applies to the team\'s gateway users',
     ),
     Mistake(
         "numbers that cannot all hold",
