@@ -35,6 +35,7 @@ from config.session import SessionConfig
 from config.team_limits import team_gateway_limits
 from config.teams import TeamConfig
 from config.types import ConfigModel, cross_section_problem
+from config.user_quotas import QuotaAmounts, UserNamespace, UserQuota, quota_amounts, user_quota_problems
 
 Problems = Iterator[InitErrorDetails]
 JUPYTERHUB_SERVICE_CHART = (2026, 3, 0)
@@ -101,6 +102,19 @@ class PlatformConfig(ConfigModel):
         if self.operator.scope == "namespace":
             return self.namespaces.users[0]
         return self.namespaces.operator
+
+    def user_namespace(self, name: str) -> UserNamespace:
+        """What runs in the user namespace ``name``, for its quota."""
+        platform_pods = [self.session.resources] if self.session_enabled and self.session_namespace == name else []
+        if self.operator_namespace == name:
+            platform_pods.append(self.operator.resources)
+        declared = [cluster for cluster in self.clusters if cluster.enabled and cluster.namespace == name]
+        return UserNamespace(name, self.gateway_cluster_namespace == name, declared, platform_pods)
+
+    def user_quota(self, name: str) -> QuotaAmounts:
+        """The ResourceQuota amounts of the user namespace ``name``."""
+        quota = self.namespaces.user_quotas.get(name, UserQuota())
+        return quota_amounts(self.gateway, quota, self.user_namespace(name))
 
     @property
     def session_image(self) -> str:
@@ -487,6 +501,18 @@ def _quotas(config: PlatformConfig) -> Problems:
                 )
 
 
+def _user_quotas(config: PlatformConfig) -> Problems:
+    if config.is_local:
+        return
+    yield from user_quota_problems(
+        config.gateway,
+        config.namespaces.user_quotas,
+        [config.user_namespace(name) for name in config.namespaces.users],
+        config.clusters,
+        config.namespaces.user_container_defaults,
+    )
+
+
 def _auth_and_session(config: PlatformConfig) -> Problems:
     auth = config.gateway.auth.type
     if auth == "simple":
@@ -665,6 +691,7 @@ CROSS_SECTION_RULES: tuple[Callable[[PlatformConfig], Problems], ...] = (
     _cluster_shapes,
     _unique_names,
     _quotas,
+    _user_quotas,
     _auth_and_session,
     _exposure,
     _target_cluster,

@@ -362,6 +362,37 @@ MISTAKES = [
         ),
         "dask-platform:gateway.extraOptions[0].maxLength = 9: only string options without choices take free text",
     ),
+    # A user namespace's quota set by the stack holds what is declared there.
+    Mistake(
+        "numbers that cannot all hold",
+        dev(namespaces={"userQuotas": {"dask-users": {"pods": 1}}}, clusters=[cluster()]),
+        "dask-platform:namespaces.userQuotas.dask-users.pods = 1: what runs in 'dask-users' needs 3 pods at its "
+        "smallest",
+    ),
+    Mistake(
+        "numbers that cannot all hold",
+        dev(
+            namespaces={"userQuotas": {"dask-users": {"requests": {"cpu": "1", "memory": "64Gi"}}}},
+            clusters=[cluster()],
+        ),
+        "dask-platform:namespaces.userQuotas.dask-users.requests.cpu = \"1\": what runs in 'dask-users' needs",
+    ),
+    Mistake(
+        "numbers that cannot all hold",
+        dev(
+            namespaces={"userQuotas": {"dask-users": {"requests": {"cpu": "4", "memory": "16Gi"}}}},
+            clusters=[cluster(autoscaler={"minimum": 1, "maximum": 10})],
+        ),
+        "dask-platform:clusters[0].autoscaler.maximum = 10: can never be reached: with everything else in 'dask-users'",
+    ),
+    Mistake(
+        "numbers that cannot all hold",
+        dev(
+            namespaces={"userQuotas": {"dask-users": {"requests": {"cpu": "100m", "memory": "16Gi"}}}},
+            session={"enabled": False},
+        ),
+        "dask-platform:namespaces.userContainerDefaults.requests.cpu = \"250m\": is above the quota of 'dask-users'",
+    ),
     # A team narrows the gateway's bounds for its users, never widens them.
     Mistake(
         "numbers that cannot all hold",
@@ -505,6 +536,11 @@ MISTAKES = [
         "a local setting that cannot apply",
         local(local={"gatewayProfile": "gpu"}),
         'dask-platform:local.gatewayProfile = "gpu": no such image profile',
+    ),
+    Mistake(
+        "a namespace the platform does not have",
+        dev(namespaces={"userQuotas": {"dask-batch": {"pods": 4}}}),
+        "dask-platform:namespaces = ",
     ),
 ]
 SECRETS = ("gatewayPassword",)
