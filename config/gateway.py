@@ -247,6 +247,8 @@ class GatewayConfig(ConfigModel):
     """Most memory one gateway cluster may use in all, such as `"64 G"`."""
     cluster_max_workers: int = Field(8, gt=0)
     """Most workers one gateway cluster may run."""
+    clusters_per_user: int | None = Field(None, gt=0)
+    """Most gateway clusters one user may run at once (pending or running); unset sets no cap."""
     idle_timeout_seconds: int = Field(1800, ge=0)
     """0 disables the idle timeout; prod policy requires it on."""
     cluster_namespace: KubernetesName | None = None

@@ -576,7 +576,7 @@ def _pull_policies(config: PlatformConfig) -> Problems:
 KUBERNETES_SECTIONS = ("kubernetes", "namespaces", "operator", "session", "network_policies", "clusters", "teams")
 """Sections that only mean something on Kubernetes: a local stack refuses them."""
 LOCAL_GATEWAY_KEYS = frozenset(
-    {"auth", "cluster_options", "cluster_max_cores", "cluster_max_memory", "cluster_max_workers"}
+    {"auth", "cluster_options", "cluster_max_cores", "cluster_max_memory", "cluster_max_workers", "clusters_per_user"}
     | {"idle_timeout_seconds", "extra_options"}
 )
 """What a local stack's gateway takes from ``dask-platform:gateway``; the rest configures the chart and its pods."""

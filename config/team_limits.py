@@ -63,6 +63,9 @@ def _cluster_limits(gateway: GatewayConfig, at: Path, limits: TeamGatewayLimits)
             "gateway.clusterMaxWorkers",
             low=False,
         )
+    cap = gateway.clusters_per_user
+    if limits.clusters_per_user is not None and cap is not None:
+        yield from _within((*at, "clustersPerUser"), limits.clusters_per_user, cap, "gateway.clustersPerUser", False)
     memory = limits.cluster_max_memory
     if memory is not None and gateway_memory_bytes(memory) > gateway_memory_bytes(gateway.cluster_max_memory):
         yield cross_section_problem(

@@ -58,6 +58,8 @@ class TeamGatewayLimits(ConfigModel):
     """Most memory one of the team's gateway clusters may use, at most gateway.clusterMaxMemory."""
     cluster_max_workers: int | None = Field(None, gt=0)
     """Most workers one of the team's gateway clusters may run, at most gateway.clusterMaxWorkers."""
+    clusters_per_user: int | None = Field(None, gt=0)
+    """Most gateway clusters one of the team's users may run at once, at most gateway.clustersPerUser."""
     profiles: list[str] | None = Field(None, min_length=1)
     """The image profiles the team may pick (needs gateway.profileOption); unset allows every profile."""
 

@@ -110,6 +110,7 @@ def _team_limits(gateway: GatewayConfig, team: TeamConfig) -> dict[str, Any]:
             "clusterMaxCores": float(limits.cluster_max_cores or gateway.cluster_max_cores),
             "clusterMaxMemory": gateway_memory_bytes(memory),
             "clusterMaxWorkers": limits.cluster_max_workers or gateway.cluster_max_workers,
+            "clustersPerUser": limits.clusters_per_user or gateway.clusters_per_user,
         },
     }
     if limits.profiles is not None:
@@ -162,6 +163,7 @@ def gateway_options_data(
             "clusterMaxCores": float(gateway.cluster_max_cores),
             "clusterMaxMemory": gateway_memory_bytes(gateway.cluster_max_memory),
             "clusterMaxWorkers": gateway.cluster_max_workers,
+            "clustersPerUser": gateway.clusters_per_user,
             "idleTimeout": float(gateway.idle_timeout_seconds),
         },
         "schedulerCommand": list(SCHEDULER_COMMAND),

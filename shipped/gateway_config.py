@@ -17,13 +17,17 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from dask_gateway_server.backends.base import PublicException
 from dask_gateway_server.options import Bool, Float, Integer, Options, Select, String
 from dask_gateway_server.traitlets import MemoryLimit
+from traitlets.utils.importstring import import_item
 
 DATA_ENV = "DASK_PLATFORM_GATEWAY"
 """The environment variable holding the JSON document this configuration reads."""
 LOCAL_BACKEND = "dask_gateway_server.backends.local.UnsafeLocalBackend"
 """Local clusters run as processes of the gateway's own non-root user, so the backend must not switch users."""
+KUBE_BACKEND = "dask_gateway_server.backends.kubernetes.KubeBackend"
+"""What the chart sets as the backend before this file runs."""
 GPU_RESOURCE = "nvidia.com/gpu"
 CONTROL_CHARACTER = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 SHOWN_CHARACTERS = 40
@@ -317,6 +321,38 @@ def cluster_options(data: Mapping[str, Any], user: Any = None) -> Options:
     return Options(*fields, handler=handler)
 
 
+def clusters_per_user(data: Mapping[str, Any], user: Any) -> int | None:
+    """How many clusters ``user`` may run at once: the user's team's cap, else the gateway's; None for no cap."""
+    cap = scoped_data(data, user)["limits"].get("clustersPerUser")
+    return None if cap is None else int(cap)
+
+
+def capped_backend(base: type, data: Mapping[str, Any]) -> type:
+    """``base`` refusing a new cluster while its user already runs as many as the user may."""
+
+    class CappedBackend(base):
+        async def start_cluster(self, user: Any, cluster_options: Any) -> Any:
+            cap = clusters_per_user(data, user)
+            if cap is not None:
+                # The backend's own listing: the user's pending and running clusters.
+                running = len(await self.list_clusters(username=user.name))
+                if running >= cap:
+                    raise PublicException(
+                        f"{user.name} already runs {running} of at most {cap} clusters; shut one down first"
+                    )
+            return await super().start_cluster(user, cluster_options)
+
+    CappedBackend.__name__ = CappedBackend.__qualname__ = f"Capped{base.__name__}"
+    return CappedBackend
+
+
+def _has_cluster_cap(data: Mapping[str, Any]) -> bool:
+    teams = data.get("teamLimits", {}).values()
+    return data["limits"].get("clustersPerUser") is not None or any(
+        team["limits"].get("clustersPerUser") is not None for team in teams
+    )
+
+
 def configure(c: Any, data: Mapping[str, Any], environ: Mapping[str, str] = os.environ) -> None:
     """Apply the data to a dask-gateway-server config object ``c``."""
     # Built per user, so that each user's options carry the bounds of the user's team.
@@ -337,6 +373,9 @@ def configure(c: Any, data: Mapping[str, Any], environ: Mapping[str, str] = os.e
     if data["backend"] == "local":
         c.DaskGateway.backend_class = LOCAL_BACKEND
         c.Proxy.address = data["proxyAddress"]
+    if _has_cluster_cap(data):
+        base = c.DaskGateway.backend_class if "backend_class" in c.DaskGateway else KUBE_BACKEND
+        c.DaskGateway.backend_class = capped_backend(import_item(base) if isinstance(base, str) else base, data)
     password_env = data.get("passwordEnv")
     if password_env is not None:
         # The password comes from a Kubernetes Secret (or the container's environment), never from the data.

@@ -10,6 +10,7 @@ which is what the gateway pod runs for every new cluster.
 from __future__ import annotations
 
 import asyncio
+import getpass
 import math
 import os
 import re
@@ -444,3 +445,33 @@ def test_the_server_refuses_100_kb_of_free_text_sent_by_the_client_and_keeps_no_
 
 def test_the_server_refuses_a_bool_for_an_integer_option(options_gateway: RunningGateway) -> None:
     assert run(_refusal(options_gateway, max_workers=True)) == "max_workers must be an integer, got True"
+
+
+@pytest.fixture(scope="module")
+def capped_gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningGateway]:
+    """The dev stack's gateway with one cluster per user at a time."""
+    gateway = DEV_GATEWAY.model_copy(update={"clusters_per_user": 1})
+    with running_gateway(tmp_path_factory.mktemp("capped-gateway"), local_data(gateway)) as server:
+        yield server
+
+
+async def _second_cluster_while_the_first_runs(server: RunningGateway) -> tuple[str, int]:
+    async with server.client() as gateway:
+        first = await gateway.new_cluster()
+        try:
+            with pytest.raises(ValueError) as refused:
+                await gateway.new_cluster()
+        finally:
+            await first.shutdown()
+    # A new client: after a refusal the 2026.3.0 client can hang on the same Gateway object.
+    async with server.client() as gateway:
+        again = await gateway.new_cluster()
+        clusters = len(await gateway.list_clusters())
+        await again.shutdown()
+    return str(refused.value), clusters
+
+
+def test_a_user_at_the_cluster_cap_is_refused_until_a_cluster_stops(capped_gateway: RunningGateway) -> None:
+    message, clusters_after_shutdown = run(_second_cluster_while_the_first_runs(capped_gateway))
+    assert message == f"{getpass.getuser()} already runs 1 of at most 1 clusters; shut one down first"
+    assert clusters_after_shutdown == 1

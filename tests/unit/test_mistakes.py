@@ -426,6 +426,11 @@ MISTAKES = [
     ),
     Mistake(
         "numbers that cannot all hold",
+        dev(gateway={**HUB, "clustersPerUser": 2}, teams=[team_limits(clustersPerUser=3)]),
+        "dask-platform:teams[0].gateway.clustersPerUser = 3: is above gateway.clustersPerUser 2",
+    ),
+    Mistake(
+        "numbers that cannot all hold",
         dev(gateway=HUB, teams=[team_limits(clusterMaxCores=2)]),
         "dask-platform:teams[0].gateway.workerCores.max = 4.0: is above the team's clusterMaxCores 2.0",
     ),
