@@ -63,6 +63,14 @@ def _cluster_limits(gateway: GatewayConfig, at: Path, limits: TeamGatewayLimits)
             "gateway.clusterMaxWorkers",
             low=False,
         )
+    workers = limits.cluster_max_workers or gateway.cluster_max_workers
+    for option in gateway.extra_options:
+        if option.goes_to.cluster_config == "cluster_max_workers" and (option.min or 0) > workers:
+            yield cross_section_problem(
+                (*at, "clusterMaxWorkers"),
+                workers,
+                f"is below the min {option.min} of option {option.name!r}, which sets the cluster's worker cap",
+            )
     cap = gateway.clusters_per_user
     if limits.clusters_per_user is not None and cap is not None:
         yield from _within((*at, "clustersPerUser"), limits.clusters_per_user, cap, "gateway.clustersPerUser", False)

@@ -426,6 +426,26 @@ MISTAKES = [
     ),
     Mistake(
         "numbers that cannot all hold",
+        dev(
+            gateway={
+                **HUB,
+                "extraOptions": [
+                    {
+                        "name": "max_workers",
+                        "type": "integer",
+                        "default": 4,
+                        "min": 3,
+                        "max": 8,
+                        "goesTo": {"clusterConfig": "cluster_max_workers"},
+                    }
+                ],
+            },
+            teams=[team_limits(clusterMaxWorkers=2)],
+        ),
+        "dask-platform:teams[0].gateway.clusterMaxWorkers = 2: is below the min 3.0 of option 'max_workers'",
+    ),
+    Mistake(
+        "numbers that cannot all hold",
         dev(gateway={**HUB, "clustersPerUser": 2}, teams=[team_limits(clustersPerUser=3)]),
         "dask-platform:teams[0].gateway.clustersPerUser = 3: is above gateway.clustersPerUser 2",
     ),
