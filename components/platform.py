@@ -11,7 +11,7 @@ from components.gateway import DaskGateway
 from components.images import ImageCatalog
 from components.kubernetes import ChartRelease
 from components.local import LocalRuntime
-from components.namespaces import Namespaces
+from components.namespaces import NamespaceQuotas, Namespaces
 from components.network import NetworkPolicies
 from components.operator import DaskOperator
 from components.session import DaskSession
@@ -34,6 +34,7 @@ from render.names import PASSWORD_SECRET_NAME, gateway_address, traefik_service_
 from render.network import network_policies
 from render.secrets import required_secrets
 from render.session import session_deployment
+from render.user_quotas import user_quota_manifests
 
 
 def port_forward_command(namespace: str, service: str, port: int) -> str:
@@ -105,6 +106,10 @@ class DaskPlatform(pulumi.ComponentResource):
             opts=child,
         )
         by_name = self.namespaces.by_name
+        # Most users' clusters run in the user namespaces: each is capped like a team's.
+        self.user_quotas = NamespaceQuotas(
+            f"{name}-user-quotas", user_quota_manifests(config), by_name, self.provider, opts=child
+        )
         self.operator = DaskOperator(
             f"{name}-operator",
             ChartRelease(
@@ -129,8 +134,10 @@ class DaskPlatform(pulumi.ComponentResource):
                 self.provider,
                 opts=child,
             )
-        # What a pod in each namespace waits for: the namespace and, in a team's, its quota and container defaults.
-        pod_namespaces: dict[str, list[pulumi.Resource]] = {each: [by_name[each]] for each in namespaces.users}
+        # What a pod in each namespace waits for: the namespace, its quota and its container defaults.
+        pod_namespaces: dict[str, list[pulumi.Resource]] = {
+            each: [by_name[each], *self.user_quotas.by_namespace[each]] for each in namespaces.users
+        }
         if self.teams is not None:
             for team, team_namespace in self.teams.namespaces.items():
                 pod_namespaces[team] = [team_namespace, *self.teams.quotas[team]]

@@ -17,7 +17,14 @@ from pydantic_core import InitErrorDetails
 from config.admission import AdmissionConfig
 from config.clusters import DeclaredClusterConfig, ImageChoice, declared_resource_key, worker_group_name
 from config.footprint import maximum_footprint, minimum_footprint, quota_problems
-from config.gateway import BUILT_IN_OPTIONS, ExtraOption, GatewayConfig
+from config.gateway import (
+    BUILT_IN_OPTIONS,
+    DEFAULT_MAX_LENGTH,
+    FREE_TEXT_HELP,
+    FREE_TEXT_PATTERN,
+    ExtraOption,
+    GatewayConfig,
+)
 from config.images import CATALOG_IMAGES, ImagesConfig
 from config.kubernetes import KubernetesConfig
 from config.local import LocalConfig
@@ -26,8 +33,10 @@ from config.network import NetworkPoliciesConfig
 from config.operator import OperatorConfig
 from config.quantities import gateway_memory_bytes
 from config.session import SessionConfig
+from config.team_limits import team_gateway_limits
 from config.teams import TeamConfig
 from config.types import ConfigModel, cross_section_problem
+from config.user_quotas import QuotaAmounts, UserNamespace, UserQuota, quota_amounts, user_quota_problems
 
 Problems = Iterator[InitErrorDetails]
 JUPYTERHUB_SERVICE_CHART = (2026, 3, 0)
@@ -96,6 +105,19 @@ class PlatformConfig(ConfigModel):
         if self.operator.scope == "namespace":
             return self.namespaces.users[0]
         return self.namespaces.operator
+
+    def user_namespace(self, name: str) -> UserNamespace:
+        """What runs in the user namespace ``name``, for its quota."""
+        platform_pods = [self.session.resources] if self.session_enabled and self.session_namespace == name else []
+        if self.operator_namespace == name:
+            platform_pods.append(self.operator.resources)
+        declared = [cluster for cluster in self.clusters if cluster.enabled and cluster.namespace == name]
+        return UserNamespace(name, self.gateway_cluster_namespace == name, declared, platform_pods)
+
+    def user_quota(self, name: str) -> QuotaAmounts:
+        """The ResourceQuota amounts of the user namespace ``name``."""
+        quota = self.namespaces.user_quotas.get(name, UserQuota())
+        return quota_amounts(self.gateway, quota, self.user_namespace(name))
 
     @property
     def session_image(self) -> str:
@@ -259,8 +281,26 @@ def _option_value_problems(option: ExtraOption, at: tuple[str | int, ...]) -> Pr
             yield cross_section_problem(
                 (*at, "default"), option.default, f"must be one of the choices {', '.join(option.choices)}"
             )
+        elif not option.choices:
+            yield from _free_text_problems(option, at)
     elif option.choices:
         yield cross_section_problem((*at, "choices"), option.choices, "only string options have choices")
+    if option.max_length is not None and (option.type != "string" or option.choices):
+        yield cross_section_problem(
+            (*at, "maxLength"), option.max_length, "only string options without choices take free text to cap"
+        )
+    for choice in option.choices:
+        if not re.fullmatch(FREE_TEXT_PATTERN, choice):
+            yield cross_section_problem((*at, "choices"), choice, f"may contain only {FREE_TEXT_HELP}")
+
+
+def _free_text_problems(option: ExtraOption, at: tuple[str | int, ...]) -> Problems:
+    default = str(option.default)
+    cap = option.max_length or DEFAULT_MAX_LENGTH
+    if len(default) > cap:
+        yield cross_section_problem((*at, "default"), default, f"is longer than the option's {cap} characters")
+    elif not re.fullmatch(FREE_TEXT_PATTERN, default):
+        yield cross_section_problem((*at, "default"), default, f"may contain only {FREE_TEXT_HELP}")
 
 
 def _option_target_problems(config: PlatformConfig, option: ExtraOption, at: tuple[str | int, ...]) -> Problems:
@@ -372,6 +412,10 @@ def _teams(config: PlatformConfig) -> Problems:
                     f"group {group!r} already sends its clusters to team {group_owner[group]!r}",
                 )
             group_owner.setdefault(group, team.name)
+
+
+def _team_gateway_limits(config: PlatformConfig) -> Problems:
+    yield from team_gateway_limits(config.gateway, config.teams, list(config.images.profiles))
 
 
 def _image_profiles(index: int, cluster: DeclaredClusterConfig, profiles: list[str]) -> Problems:
@@ -502,6 +546,18 @@ def _quotas(config: PlatformConfig) -> Problems:
                 )
 
 
+def _user_quotas(config: PlatformConfig) -> Problems:
+    if config.is_local:
+        return
+    yield from user_quota_problems(
+        config.gateway,
+        config.namespaces.user_quotas,
+        [config.user_namespace(name) for name in config.namespaces.users],
+        config.clusters,
+        config.namespaces.user_container_defaults,
+    )
+
+
 def _auth_and_session(config: PlatformConfig) -> Problems:
     auth = config.gateway.auth.type
     if auth == "simple":
@@ -574,7 +630,7 @@ KUBERNETES_SECTIONS = (
 )
 """Sections that only mean something on Kubernetes: a local stack refuses them."""
 LOCAL_GATEWAY_KEYS = frozenset(
-    {"auth", "cluster_options", "cluster_max_cores", "cluster_max_memory", "cluster_max_workers"}
+    {"auth", "cluster_options", "cluster_max_cores", "cluster_max_memory", "cluster_max_workers", "clusters_per_user"}
     | {"idle_timeout_seconds", "extra_options"}
 )
 """What a local stack's gateway takes from ``dask-platform:gateway``; the rest configures the chart and its pods."""
@@ -686,10 +742,12 @@ CROSS_SECTION_RULES: tuple[Callable[[PlatformConfig], Problems], ...] = (
     _operator_scope,
     _catalog_and_gateway,
     _teams,
+    _team_gateway_limits,
     _clusters,
     _cluster_shapes,
     _unique_names,
     _quotas,
+    _user_quotas,
     _auth_and_session,
     _exposure,
     _target_cluster,

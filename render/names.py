@@ -26,6 +26,7 @@ JUPYTERHUB_TOKEN_KEY = "api-token"
 
 SESSION_NAME = "dask-session"
 TEAM_QUOTA_NAME = "dask-platform-team-quota"
+USER_QUOTA_NAME = "dask-platform-user-quota"
 TEAM_LIMIT_RANGE_NAME = "dask-platform-container-defaults"
 
 

@@ -121,6 +121,7 @@ def test_the_generated_cluster_options_follow_the_stack_bounds() -> None:
         "clusterMaxCores": 128.0,
         "clusterMaxMemory": 512 * 2**30,
         "clusterMaxWorkers": 32,
+        "clustersPerUser": 2,
         "idleTimeout": 1800.0,
     }
 
