@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from aiohttp import web
+from aiohttp.test_utils import make_mocked_request
 from dask_gateway_server.backends.kubernetes import KubeBackend
 from dask_gateway_server.backends.local import LocalBackend, UnsafeLocalBackend
 from dask_gateway_server.models import Cluster, ClusterStatus, User
@@ -22,11 +24,14 @@ from render.gateway_options import (
 )
 from shipped import dashboards, gateway_config
 from shipped.dashboards import (
+    DASHBOARD_ROUTE,
     DashboardsThroughTheApi,
+    _dashboard_url,
     _forwarded_headers,
     _without_dashboard_routes,
     guard_dashboards,
     may_see_dashboard,
+    serve_dashboard,
     with_guarded_dashboards,
 )
 from tests.helpers import resolved
@@ -152,3 +157,26 @@ def test_the_chart_inlines_the_dashboards_module_after_the_gateway_configuration
     assert gateway_config_source() == "\n".join(
         [Path(gateway_config.__file__).read_text(), Path(dashboards.__file__).read_text()]
     )
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        ("/clusters/abc/status", "http://10.0.0.1:8787/status"),
+        ("/clusters/abc/", "http://10.0.0.1:8787/"),
+        ("/clusters/abc/info/main/workers.html?x=1", "http://10.0.0.1:8787/info/main/workers.html?x=1"),
+        ("/clusters/abc//evil.example/status", "http://10.0.0.1:8787//evil.example/status"),
+        ("/clusters/abc/@evil.example/status", "http://10.0.0.1:8787/@evil.example/status"),
+        ("/clusters/abc/http://evil.example/", "http://10.0.0.1:8787/http://evil.example/"),
+    ],
+    ids=["page", "root", "query", "double-slash", "at-sign", "absolute-url"],
+)
+def test_the_request_picks_the_dashboards_path_never_its_host(path: str, expected: str) -> None:
+    app = web.Application()
+    app.router.add_route("*", DASHBOARD_ROUTE, serve_dashboard)
+    match = asyncio.run(app.router.resolve(make_mocked_request("GET", path, app=app)))
+    assert match.handler is serve_dashboard
+    request = make_mocked_request("GET", path, app=app, match_info=dict(match))
+    url = _dashboard_url(_cluster("alice"), request)
+    assert (url.host, url.port) == ("10.0.0.1", 8787)
+    assert str(url) == expected
