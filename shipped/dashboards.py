@@ -103,12 +103,7 @@ async def _forward_websocket(request: web.Request, url: URL, session: aiohttp.Cl
         return downstream
 
 
-async def _forward(request: web.Request) -> web.StreamResponse:
-    cluster = await _authorized_cluster(request)
-    url = _dashboard_url(cluster, request)
-    session: aiohttp.ClientSession = request.app["dask_platform_dashboard_session"]
-    if request.headers.get("Upgrade", "").lower() == "websocket":
-        return await _forward_websocket(request, url, session)
+async def _forward_request(request: web.Request, url: URL, session: aiohttp.ClientSession) -> web.StreamResponse:
     async with session.request(
         request.method,
         url,
@@ -118,6 +113,19 @@ async def _forward(request: web.Request) -> web.StreamResponse:
     ) as upstream:
         body = await upstream.read()
         return web.Response(status=upstream.status, headers=_forwarded_headers(upstream.headers), body=body)
+
+
+async def _forward(request: web.Request) -> web.StreamResponse:
+    cluster = await _authorized_cluster(request)
+    url = _dashboard_url(cluster, request)
+    session: aiohttp.ClientSession = request.app["dask_platform_dashboard_session"]
+    try:
+        if request.headers.get("Upgrade", "").lower() == "websocket":
+            return await _forward_websocket(request, url, session)
+        return await _forward_request(request, url, session)
+    except aiohttp.ClientError:
+        # The scheduler is gone or still starting: the gateway is fine, the dashboard behind it is not.
+        raise web.HTTPBadGateway(reason=f"The dashboard of cluster {cluster.name} does not answer") from None
 
 
 async def serve_dashboard(request: web.Request) -> web.StreamResponse:

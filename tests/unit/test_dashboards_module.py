@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import ast
 import asyncio
+import socket
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import pytest
-from aiohttp import web
-from aiohttp.test_utils import make_mocked_request
+from aiohttp import encode_basic_auth, web
+from aiohttp.test_utils import TestClient, TestServer, make_mocked_request
+from dask_gateway_server.auth import SimpleAuthenticator
 from dask_gateway_server.backends.kubernetes import KubeBackend
 from dask_gateway_server.backends.local import LocalBackend, UnsafeLocalBackend
 from dask_gateway_server.models import Cluster, ClusterStatus, User
@@ -180,3 +183,36 @@ def test_the_request_picks_the_dashboards_path_never_its_host(path: str, expecte
     url = _dashboard_url(_cluster("alice"), request)
     assert (url.host, url.port) == ("10.0.0.1", 8787)
     assert str(url) == expected
+
+
+class _OneClusterBackend:
+    def __init__(self, cluster: Cluster) -> None:
+        self.cluster = cluster
+
+    async def get_cluster(self, name: str) -> Cluster | None:
+        return self.cluster if name == self.cluster.name else None
+
+
+async def _status_of_a_dashboard_that_does_not_answer() -> tuple[int, str]:
+    app = web.Application()
+    app["authenticator"] = SimpleAuthenticator(password="pw")
+    with socket.socket() as unused:
+        unused.bind(("127.0.0.1", 0))
+        port = unused.getsockname()[1]
+    cluster = _cluster("alice")
+    cluster.dashboard_address = f"http://127.0.0.1:{port}"
+    app["backend"] = _OneClusterBackend(cluster)
+    app["dask_platform_dashboard_session"] = aiohttp.ClientSession()
+    app.on_cleanup.append(lambda app: app["dask_platform_dashboard_session"].close())
+    app.router.add_route("*", DASHBOARD_ROUTE, serve_dashboard)
+    async with TestClient(TestServer(app)) as client:
+        reply = await client.get("/clusters/abc/status", headers={"Authorization": encode_basic_auth("alice", "pw")})
+        return reply.status, await reply.text()
+
+
+@pytest.mark.filterwarnings("ignore::aiohttp.web_exceptions.NotAppKeyWarning")
+def test_a_dashboard_that_does_not_answer_is_a_bad_gateway_not_a_server_error() -> None:
+    assert asyncio.run(_status_of_a_dashboard_that_does_not_answer()) == (
+        502,
+        "502: The dashboard of cluster abc does not answer",
+    )
