@@ -20,11 +20,13 @@ PROBE = (
     " 'distributions': {name: importlib.metadata.version(name) for name in sys.argv[1:]}}))"
 )
 
-# The kernels JupyterLab offers: the kernel specs, seen with the server's own configuration.
+# The kernels JupyterLab offers: the kernel specs, seen with the server's own configuration files (lowest
+# priority last on the path, so those are merged first).
 config = Config()
-for directory in jupyter_config_path():
-    if os.path.exists(os.path.join(directory, "jupyter_server_config.json")):
-        config.merge(JSONFileConfigLoader("jupyter_server_config.json", directory).load_config())
+for directory in reversed(jupyter_config_path()):
+    for file_name in ("jupyter_config.json", "jupyter_server_config.json"):
+        if os.path.exists(os.path.join(directory, file_name)):
+            config.merge(JSONFileConfigLoader(file_name, directory).load_config())
 report = {}
 for name, spec in KernelSpecManager(config=config).get_all_specs().items():
     kernel = spec["spec"]
