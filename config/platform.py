@@ -388,6 +388,25 @@ def _catalog_and_gateway(config: PlatformConfig) -> Problems:
             f"the default image comes from the image catalog (images.defaultProfile), so the list must include "
             f"{CATALOG_IMAGES!r}; or set gateway.image.name and tag to an image of the list",
         )
+    elif allowed and images.jupyter.enabled and not config.is_local and CATALOG_IMAGES not in allowed:
+        # Each kernel's clusters default to its own profile's k8s image, which only 'catalog' can name.
+        yield cross_section_problem(
+            ("gateway", "clusterOptions", "allowedImages"),
+            allowed,
+            f"the Jupyter image's kernels each run clusters of their own profile's k8s image, so the list must "
+            f"include {CATALOG_IMAGES!r}; or set images.jupyter.enabled: false",
+        )
+    # The session's clusters default to its own image: one the list leaves out, the gateway would refuse.
+    # ('catalog' stands for images whose tags only the catalog knows; see render.catalog.with_catalog_images.)
+    session_image = config.session.image
+    listed = not allowed or CATALOG_IMAGES in allowed or session_image in allowed
+    if config.session_enabled and session_image and not listed:
+        yield cross_section_problem(
+            ("session", "image"),
+            session_image,
+            "is the image the session's clusters run by default, so gateway.clusterOptions.allowedImages must "
+            "include it",
+        )
 
 
 def _teams(config: PlatformConfig) -> Problems:

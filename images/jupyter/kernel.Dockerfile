@@ -2,7 +2,9 @@
 # One more kernel for the Jupyter image: the interpreter (/usr/local) and the Dask environment (/opt/dask) of a
 # profile's k8s base image, copied from that image so the kernel cannot differ from the clusters it drives, plus
 # ipykernel from the kernel's lock. Nothing else is downloaded. render/catalog.py chains one build per profile:
-# BASE_IMAGE is the Jupyter image so far, KERNEL_IMAGE the profile's base.
+# BASE_IMAGE is the Jupyter image so far, KERNEL_IMAGE the profile's base. KERNEL_DASK_CONFIG is the kernel's
+# dask configuration (render/kernels.py): its clusters default to the kernel's own profile. dask reads it from
+# {sys.prefix}/etc/dask, and each kernel's environment is its own prefix, so no other kernel sees it.
 ARG KERNEL_IMAGE
 ARG BASE_IMAGE
 FROM ${KERNEL_IMAGE} AS kernel
@@ -38,4 +40,8 @@ RUN --mount=type=secret,id=pip_extra_index_url,required=false \
     && "${kernel}/env/bin/python" -m ipykernel install --prefix /opt/jupyter --name "dask-${KERNEL_NAME}" \
         --display-name "Dask ${DASK_VERSION} (${KERNEL_NAME}, Python ${KERNEL_PYTHON})" \
         --env LD_LIBRARY_PATH "${kernel}/python/lib"
+# Declared here, so that a changed configuration leaves the kernel's installed layer above cached.
+ARG KERNEL_DASK_CONFIG
+RUN mkdir -p "/opt/kernels/${KERNEL_NAME}/env/etc/dask" \
+    && printf '%s\n' "${KERNEL_DASK_CONFIG}" > "/opt/kernels/${KERNEL_NAME}/env/etc/dask/dask-platform.yaml"
 USER 1000:1000
