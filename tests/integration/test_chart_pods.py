@@ -226,9 +226,17 @@ def test_the_gateway_server_runs_as_the_pods_uid_without_capabilities(workdir: P
         f"c.LocalBackend.clusters_directory = {str(workdir / 'clusters')!r}\n"
     )
     user = str(CHART_POD_USER)
+    # The checkout may sit below a directory only root can enter (a CI clone under /root, a mktemp folder): the
+    # environment is bind-mounted into the pods' uid's own directory, in a mount namespace of the server's own.
+    environment = workdir / "environment"
+    environment.mkdir()
+    python = environment / Path(sys.executable).relative_to(sys.prefix)
     # As the pod runs it: uid and gid 1000, no capabilities at all, no_new_privs (allowPrivilegeEscalation: false).
-    command = ["setpriv", f"--reuid={user}", f"--regid={user}", "--clear-groups", "--inh-caps=-all"]
-    command += ["--bounding-set=-all", "--no-new-privs", sys.executable, "-m", "dask_gateway_server", "-f", str(config)]
+    privileges = ["setpriv", f"--reuid={user}", f"--regid={user}", "--clear-groups", "--inh-caps=-all"]
+    privileges += ["--bounding-set=-all", "--no-new-privs", str(python), "-m", "dask_gateway_server", "-f", str(config)]
+    bind = 'mount --bind "$0" "$1" && shift && exec "$@"'
+    command = ["unshare", "--mount", "--propagation", "private", "sh", "-c", bind, sys.prefix, str(environment)]
+    command += privileges
     process = subprocess.Popen(
         command,
         cwd=workdir,
