@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pulumi
 import pulumi_kubernetes as k8s
+import pulumi_random as random
 
 from components.clusters import DaskClusters
 from components.gateway import DaskGateway
@@ -21,8 +22,8 @@ from render.chart_values import gateway_values, operator_values
 from render.clusters import declared_cluster_manifests
 from render.local import (
     LOCAL_CATALOG_TARGETS,
-    gateway_url,
-    in_network_gateway_address,
+    gateway_urls,
+    in_network_gateway_addresses,
     jupyter_token_command,
     jupyter_url,
     local_images,
@@ -64,13 +65,19 @@ class DaskPlatform(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         self.images = ImageCatalog(f"{name}-images", images, False, specs, loaded.secrets, opts=child)
         password = loaded.secrets.gateway_password
+        if password is None:
+            # Never open by default: without the secret config, a password made on the first `pulumi up` and
+            # kept, encrypted, in the stack's state.
+            generated = random.RandomPassword(f"{name}-gateway-password", length=32, special=False, opts=child)
+            password = pulumi.Output.secret(generated.result)
         runtime = local_runtime(config, specs)
         LocalRuntime(f"{name}-local", runtime, self.images.images, password, opts=child)
         self.exports = {
-            "gatewayUrl": gateway_url(config),
+            "gatewayUrls": gateway_urls(config),
+            "gatewayAddressesInNetwork": in_network_gateway_addresses(config),
+            "gatewayPassword": password,
             "jupyterUrl": jupyter_url(config),
             "jupyterTokenCommand": jupyter_token_command(),
-            "gatewayAddressInNetwork": in_network_gateway_address(),
             "containers": [container.name for container in runtime.containers],
             "images": self.images.references,
         }

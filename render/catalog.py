@@ -33,7 +33,7 @@ from config.images import CATALOG_IMAGES, ImageProfile, ImagesConfig, ProcessorC
 from config.platform import PlatformConfig
 from config.stack import PROJECT_DIR
 from render.gateway_options import gateway_config_source, gateway_data_text, gateway_options_data
-from render.names import PASSWORD_ENV
+from render.names import LOCAL_PASSWORD_FILE, PASSWORD_ENV
 
 DEBIAN_RELEASE = "bookworm"
 TINI_VERSION = "0.19.0-1+b3"
@@ -230,7 +230,8 @@ def local_gateway_build_args(gateway: GatewayConfig) -> dict[str, str]:
     stack's cluster options, for clusters that run as local processes.
 
     Local clusters have no image, so the image option is neither offered with a default nor restricted. A
-    password is optional: the container's ``DASK_GATEWAY_PASSWORD`` sets one when it is there.
+    password is optional in the image: the file ``LOCAL_PASSWORD_FILE`` sets one when it is there (the local
+    stack always writes it), else the container's ``DASK_GATEWAY_PASSWORD``.
     """
     any_image = gateway.cluster_options.model_copy(update={"allowed_images": []})
     data = gateway_options_data(
@@ -238,6 +239,7 @@ def local_gateway_build_args(gateway: GatewayConfig) -> dict[str, str]:
         default_image="",
         backend="local",
         password_env=PASSWORD_ENV,
+        password_file=LOCAL_PASSWORD_FILE,
     )
     return {"GATEWAY_CONFIG": gateway_config_source(), "GATEWAY_OPTIONS": gateway_data_text(data)}
 
