@@ -26,6 +26,7 @@ from render.local import (
     in_network_gateway_addresses,
     jupyter_token_command,
     jupyter_url,
+    kernel_gateway_addresses,
     local_images,
     local_runtime,
 )
@@ -61,7 +62,11 @@ class DaskPlatform(pulumi.ComponentResource):
         """No Kubernetes: the local images, loaded into this machine's Docker daemon, and the containers."""
         config = loaded.platform
         images = config.images.model_copy(update={"targets": LOCAL_CATALOG_TARGETS})
-        specs = local_images(config, image_specs(images, config.gateway))
+        # Each kernel's dask configuration names the gateway of its profile's base image, with basic auth.
+        every = image_specs(
+            images, config.gateway, kernel_gateway_addresses=kernel_gateway_addresses(config), kernel_auth_type="basic"
+        )
+        specs = local_images(config, every)
         child = pulumi.ResourceOptions(parent=self)
         self.images = ImageCatalog(f"{name}-images", images, False, specs, loaded.secrets, opts=child)
         password = loaded.secrets.gateway_password

@@ -315,6 +315,14 @@ def _catalog_and_gateway(config: PlatformConfig) -> Problems:
             f"the default image comes from the image catalog (images.defaultProfile), so the list must include "
             f"{CATALOG_IMAGES!r}; or set gateway.image.name and tag to an image of the list",
         )
+    elif allowed and images.jupyter.enabled and not config.is_local and CATALOG_IMAGES not in allowed:
+        # Each kernel's clusters default to its own profile's k8s image, which only 'catalog' can name.
+        yield cross_section_problem(
+            ("gateway", "clusterOptions", "allowedImages"),
+            allowed,
+            f"the Jupyter image's kernels each run clusters of their own profile's k8s image, so the list must "
+            f"include {CATALOG_IMAGES!r}; or set images.jupyter.enabled: false",
+        )
 
 
 def _teams(config: PlatformConfig) -> Problems:

@@ -23,16 +23,17 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from config.gateway import GatewayConfig
 from config.images import CATALOG_IMAGES, ImageProfile, ImagesConfig, ProcessorConfig, Target
 from config.platform import PlatformConfig
 from config.stack import PROJECT_DIR
 from render.gateway_options import gateway_config_source, gateway_data_text, gateway_options_data
+from render.kernels import dask_config_text, kernel_dask_configs
 from render.names import LOCAL_PASSWORD_FILE, PASSWORD_ENV
 
 DEBIAN_RELEASE = "bookworm"
@@ -348,10 +349,18 @@ def _derived_spec(
     )
 
 
-def _jupyter_specs(images: ImagesConfig, bases: dict[str, ImageSpec], root: Path) -> list[ImageSpec]:
+def _jupyter_specs(
+    images: ImagesConfig,
+    bases: dict[str, ImageSpec],
+    kernel_configs: Mapping[str, Mapping[str, Any]],
+    root: Path,
+) -> list[ImageSpec]:
     """JupyterLab, then one layer per profile that adds its kernel, copied from the profile's k8s base image: each
     kernel runs exactly the interpreter and environment of the clusters it drives, and nothing is downloaded but
-    ipykernel from the kernel's lock. The last layer is the Jupyter image; the others are build steps."""
+    ipykernel from the kernel's lock. The last layer is the Jupyter image; the others are build steps.
+
+    Each kernel's dask configuration (``kernel_configs``, by profile) arrives as the ``KERNEL_DASK_CONFIG`` build
+    argument: it holds no secret, and so it enters the layer's content digest like any other argument."""
     server_lock = _jupyter_server_lock(images)
     server_args = {
         "PYTHON_VERSION": images.jupyter.python,
@@ -382,6 +391,7 @@ def _jupyter_specs(images: ImagesConfig, bases: dict[str, ImageSpec], root: Path
             "DASK_VERSION": profile.dask,
             "DASK_GATEWAY_VERSION": images.dask_gateway_version,
             "KERNEL_LOCK": lock.removeprefix("images/jupyter/"),
+            "KERNEL_DASK_CONFIG": dask_config_text(kernel_configs[name]),
         }
         previous = _spec(
             root,
@@ -401,8 +411,15 @@ def _jupyter_specs(images: ImagesConfig, bases: dict[str, ImageSpec], root: Path
     return specs
 
 
-def image_specs(images: ImagesConfig, gateway: GatewayConfig, root: Path = PROJECT_DIR) -> list[ImageSpec]:
-    """Every image of the stack, each after the image it builds FROM."""
+def image_specs(
+    images: ImagesConfig,
+    gateway: GatewayConfig,
+    root: Path = PROJECT_DIR,
+    kernel_gateway_addresses: Mapping[str, str] | None = None,
+    kernel_auth_type: str | None = None,
+) -> list[ImageSpec]:
+    """Every image of the stack, each after the image it builds FROM. ``kernel_gateway_addresses`` (by profile)
+    and ``kernel_auth_type``: for kernels with a gateway of their own (``render.kernels.kernel_dask_configs``)."""
     bases = {
         (name, target): _base_spec(images, name, target, gateway, root)
         for name in images.profiles
@@ -415,7 +432,16 @@ def image_specs(images: ImagesConfig, gateway: GatewayConfig, root: Path = PROJE
     if images.jupyter.enabled:
         # Kernels come from the clusters' own images; a stack without Kubernetes has only the local ones.
         kernel_target: Target = "k8s" if "k8s" in images.targets else "local"
-        specs += _jupyter_specs(images, {name: bases[(name, kernel_target)] for name in images.profiles}, root)
+        kernel_bases = {name: bases[(name, kernel_target)] for name in images.profiles}
+        configs = kernel_dask_configs(
+            gateway,
+            {name: spec.reference for name, spec in kernel_bases.items()},
+            # A kernel with a gateway of its own (the local stack) runs its clusters as that gateway's processes.
+            on_kubernetes=kernel_target == "k8s" and kernel_gateway_addresses is None,
+            gateway_addresses=kernel_gateway_addresses,
+            auth_type=kernel_auth_type,
+        )
+        specs += _jupyter_specs(images, kernel_bases, configs, root)
     return specs
 
 

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from config.gateway import GatewayConfig
 from config.platform import PlatformConfig
+from render.catalog import profile_image
+from render.kernels import dask_config_env, kernel_dask_config, profile_cluster_options
 from render.names import (
     PASSWORD_SECRET_KEY,
     PLATFORM_LABEL,
@@ -20,26 +23,28 @@ CLIENT_PASSWORD_ENV = "DASK_GATEWAY__AUTH__KWARGS__PASSWORD"
 """Where dask_gateway's client config reads a BasicAuth password from the environment."""
 
 
-def session_environment(address: str, worker_image: str, auth_type: str) -> dict[str, str]:
-    """``DASK_GATEWAY__ADDRESS`` lets ``Gateway()`` work without arguments; the worker image is the client's."""
-    environment = {
-        "DASK_GATEWAY_URL": address,
-        "DASK_GATEWAY__ADDRESS": address,
-        "DASK_WORKER_IMAGE": worker_image,
-    }
-    if auth_type == "jupyterhub":
-        # The client then authenticates with the JUPYTERHUB_API_TOKEN of whoever runs it.
-        environment["DASK_GATEWAY__AUTH__TYPE"] = "jupyterhub"
-    return environment
+def session_environment(
+    address: str, worker_image: str, gateway: GatewayConfig, profile_images: dict[str, str]
+) -> dict[str, str]:
+    """dask's configuration as environment variables: ``DASK_GATEWAY__ADDRESS`` lets ``Gateway()`` work without
+    arguments, and the default cluster options run clusters on the session's own image (by its profile, where the
+    gateway offers the profile option), whatever the gateway's default is. ``profile_images`` maps each profile
+    to its k8s image."""
+    # The client authenticates with the JUPYTERHUB_API_TOKEN of whoever runs it, or with the password variable.
+    auth_type = "jupyterhub" if gateway.auth.type == "jupyterhub" else None
+    options = profile_cluster_options(gateway, worker_image, profile_images)
+    environment = {"DASK_GATEWAY_URL": address, "DASK_WORKER_IMAGE": worker_image}
+    return {**environment, **dask_config_env(kernel_dask_config(options, address=address, auth_type=auth_type))}
 
 
 def session_deployment(config: PlatformConfig, with_password: bool) -> dict[str, Any]:
     """The client Deployment; ``with_password`` reads the gateway password from ``SESSION_PASSWORD_SECRET``."""
     image = config.session_image
     address = gateway_address(config.namespaces.gateway, config.gateway.service.port)
+    profile_images = {name: profile_image(config.images, name) for name in config.images.profiles}
     env: list[dict[str, Any]] = [
         {"name": name, "value": value}
-        for name, value in session_environment(address, image, config.gateway.auth.type).items()
+        for name, value in session_environment(address, image, config.gateway, profile_images).items()
     ]
     if with_password:
         env.append(

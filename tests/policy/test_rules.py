@@ -144,7 +144,7 @@ def test_oci_chart_from_an_allowed_registry_passes() -> None:
 
 def test_latest_image_in_prod() -> None:
     image = {"name": "ghcr.io/dask/dask-gateway", "tag": "latest"}
-    allowed = {"allowedImages": ["ghcr.io/dask/dask-gateway:latest"]}
+    allowed = {"allowedImages": ["ghcr.io/dask/dask-gateway:latest", "catalog"]}
     resources, context = planned("prod", {"gateway": {"image": image, "clusterOptions": allowed}})
     text = messages(resources, context, "images-pinned-and-allowed")
     assert (

@@ -314,3 +314,28 @@ def test_only_a_local_stack_renders_containers() -> None:
 @pytest.mark.parametrize(("size", "megabytes"), [("512m", 512), ("4g", 4096), ("1g", 1024)])
 def test_memory_sizes_in_megabytes(size: str, megabytes: int) -> None:
     assert memory_megabytes(size) == megabytes
+
+
+def test_each_kernel_layer_points_its_kernel_at_its_own_gateway_with_basic_auth() -> None:
+    layers = {
+        r["inputs"]["buildArgs"]["KERNEL_NAME"]: json.loads(r["inputs"]["buildArgs"]["KERNEL_DASK_CONFIG"])
+        for r in resources()
+        if r["type"] == IMAGE and "KERNEL_DASK_CONFIG" in r["inputs"]["buildArgs"]
+    }
+    # Local clusters are the gateway's processes: there is no image to choose, so no default options.
+    assert layers == {
+        "staging": {
+            "gateway": {
+                "address": "http://dask-gateway-base-staging:8000",
+                "auth": {"type": "basic"},
+                "cluster": {"options": {}},
+            }
+        },
+        "processor": {
+            "gateway": {
+                "address": "http://dask-gateway-base-processor:8000",
+                "auth": {"type": "basic"},
+                "cluster": {"options": {}},
+            }
+        },
+    }

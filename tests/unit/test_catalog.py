@@ -149,11 +149,22 @@ def test_jupyter_adds_one_kernel_per_profile_copied_from_that_profiles_k8s_base(
 
 
 def test_tags_depend_on_content_not_on_the_registry() -> None:
+    # With the profile option, a kernel's dask config names its profile, not an image of the registry.
+    by_profile = GatewayConfig.model_validate({"profileOption": {"enabled": True}})
     elsewhere = BOTH_TARGETS.model_copy(update={"registry": "ghcr.io/other"})
-    first, second = specs_by_key(), specs_by_key(elsewhere)
+    first, second = specs_by_key(gateway=by_profile), specs_by_key(elsewhere, by_profile)
     assert {k: s.tag for k, s in first.items()} == {k: s.tag for k, s in second.items()}
     assert first["jupyter"].repository == "registry.example.org/acme/dask/jupyter"
     assert second["jupyter"].repository == "ghcr.io/other/dask/jupyter"
+
+
+def test_kernel_layers_that_name_their_clusters_image_move_with_the_registry() -> None:
+    """Without the profile option a kernel's dask config holds its clusters' image, whose name has the registry:
+    that file is content of the layer, so those layers (and only they) get new tags."""
+    elsewhere = BOTH_TARGETS.model_copy(update={"registry": "ghcr.io/other"})
+    first, second = specs_by_key(), specs_by_key(elsewhere)
+    moved = {key for key in first if first[key].tag != second[key].tag}
+    assert moved == {"jupyter-kernel-staging", "jupyter"}
 
 
 def test_changing_one_processors_requirements_rebuilds_only_that_processor(repo_copy: Path) -> None:
