@@ -9,6 +9,7 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 from pulumi_kubernetes.helm import v4 as helm
+from pydantic.alias_generators import to_snake
 
 from config.types import ChartConfig
 from render.names import PASSWORD_SECRET_KEY
@@ -26,8 +27,6 @@ _RESOURCE_CLASSES: dict[tuple[str, str], type[pulumi.CustomResource]] = {
     ("rbac.authorization.k8s.io/v1", "ClusterRoleBinding"): k8s.rbac.v1.ClusterRoleBinding,
     ("networking.k8s.io/v1", "NetworkPolicy"): k8s.networking.v1.NetworkPolicy,
 }
-# Top-level manifest fields whose Python argument name differs from the manifest's.
-_ARGUMENT_NAMES = {"roleRef": "role_ref", "stringData": "string_data", "aggregationRule": "aggregation_rule"}
 
 
 def declare(
@@ -42,13 +41,14 @@ def declare(
     resources) becomes a ``CustomResource``.
     """
     api_version, kind = manifest["apiVersion"], manifest["kind"]
-    fields = {
-        _ARGUMENT_NAMES.get(key, key): value for key, value in manifest.items() if key not in ("apiVersion", "kind")
-    }
     resource_class = _RESOURCE_CLASSES.get((api_version, kind))
     if resource_class is None:
+        # A custom resource takes its top-level fields (spec, and any other) as they are written.
+        fields = {key: value for key, value in manifest.items() if key not in ("apiVersion", "kind")}
         return k8s.apiextensions.CustomResource(name, api_version=api_version, kind=kind, **fields, **extra, opts=opts)
-    return resource_class(name, **fields, **extra, opts=opts)
+    # The typed classes take each top-level field as its snake_case argument; nested values keep the API's names.
+    arguments = {to_snake(key): value for key, value in manifest.items() if key not in ("apiVersion", "kind")}
+    return resource_class(name, **arguments, **extra, opts=opts)
 
 
 def secret_from_config(

@@ -34,7 +34,7 @@ from typing import Any
 import pytest
 
 from config.stack import PROJECT_DIR, read_stack
-from render.local import GATEWAY_CONTAINER, JUPYTER_CONTAINER
+from render.local import GATEWAY_CONTAINER, GATEWAY_HOST, JUPYTER_CONTAINER
 from render.names import PASSWORD_ENV
 from render.session import CLIENT_PASSWORD_ENV
 from tests.helpers import free_ports
@@ -211,7 +211,22 @@ def started(runtime: Runtime) -> Runtime:
     podman(*run_args(jupyter, runtime, {CLIENT_PASSWORD_ENV: PASSWORD}))
     seconds = wait_healthy(jupyter.name)
     runtime.report.append(f"{jupyter.name}: healthy after {seconds:.0f} s")
+    assert_names_resolve(runtime, jupyter.name, GATEWAY_HOST)
     return runtime
+
+
+def assert_names_resolve(runtime: Runtime, container: str, name: str) -> None:
+    """Fail with the cause, not deep inside a kernel, when the network gives containers no DNS."""
+    probe = f"import socket; socket.getaddrinfo({name!r}, None)"
+    if podman("exec", container, "python", "-c", probe, check=False).returncode == 0:
+        return
+    backend = podman("info", "--format", "{{.Host.NetworkBackend}}", check=False).stdout.strip()
+    pytest.fail(
+        f"the podman network {runtime.network} has no DNS: {name!r} does not resolve from {container} (network "
+        f"backend {backend!r}). Run `bash scripts/setup-builders`: it installs the DNS plugin for either backend "
+        "(golang-github-containernetworking-plugin-dnsname for cni, aardvark-dns for netavark).",
+        pytrace=False,
+    )
 
 
 @pytest.fixture(scope="module", autouse=True)
