@@ -33,7 +33,7 @@ from config.images import CATALOG_IMAGES, ImageProfile, ImagesConfig, ProcessorC
 from config.platform import PlatformConfig
 from config.stack import PROJECT_DIR
 from render.gateway_options import gateway_config_source, gateway_data_text, gateway_options_data
-from render.kernels import dask_config_text, kernel_dask_configs
+from render.kernels import dask_config_text, jupyter_server_config, kernel_dask_configs
 from render.names import LOCAL_PASSWORD_FILE, PASSWORD_ENV
 
 DEBIAN_RELEASE = "bookworm"
@@ -52,7 +52,6 @@ JUPYTER_DOCKERFILE = "images/jupyter/Dockerfile"
 JUPYTER_KERNEL_DOCKERFILE = "images/jupyter/kernel.Dockerfile"
 JUPYTER_REQUIREMENTS = "images/jupyter/requirements.txt"
 JUPYTER_KERNEL_REQUIREMENTS = "images/jupyter/kernel-requirements.txt"
-JUPYTER_SERVER_CONFIG = "images/jupyter/jupyter_server_config.json"
 PIP_INDEX_SECRET = "pip_extra_index_url"
 """The build secret (id) that carries a private package index URL to every ``pip install`` in the Dockerfiles."""
 
@@ -367,6 +366,7 @@ def _jupyter_specs(
         "DEBIAN_RELEASE": DEBIAN_RELEASE,
         "TINI_VERSION": TINI_VERSION,
         "SERVER_LOCK": server_lock.removeprefix("images/jupyter/"),
+        "SERVER_CONFIG": dask_config_text(jupyter_server_config(images.default_profile)),
     }
     previous = _spec(
         root,
@@ -378,7 +378,6 @@ def _jupyter_specs(
         dockerfile=JUPYTER_DOCKERFILE,
         build_args=server_args,
         locks=(server_lock,),
-        files=[JUPYTER_SERVER_CONFIG],
     )
     specs = [previous]
     names = list(images.profiles)

@@ -16,6 +16,8 @@ from typing import Any
 
 from config.gateway import GatewayConfig
 
+KERNEL_PREFIX = "dask-"
+"""A profile's kernel is named ``dask-<profile>`` (``images/jupyter/kernel.Dockerfile``)."""
 KERNEL_DASK_CONFIG_FILE = "etc/dask/dask-platform.yaml"
 """Where in a kernel's environment (``/opt/kernels/<profile>/env``) its dask configuration is written."""
 DASK_ENV_PREFIX = "DASK_"
@@ -72,8 +74,29 @@ def kernel_dask_configs(
 
 
 def dask_config_text(config: Mapping[str, Any]) -> str:
-    """The configuration as a kernel's file holds it: compact, stable JSON, which is YAML too."""
+    """A configuration as its file holds it: compact, stable JSON, which is YAML too."""
     return json.dumps(config, sort_keys=True, separators=(",", ":"))
+
+
+def kernel_name(profile: str) -> str:
+    return f"{KERNEL_PREFIX}{profile}"
+
+
+def jupyter_server_config(default_profile: str) -> dict[str, Any]:
+    """The Jupyter settings that keep JupyterLab to the profiles' kernels, for ``etc/jupyter/jupyter_config.json``
+    of the server's environment: the file every Jupyter command reads, the server and ``jupyter kernelspec list``
+    alike (``jupyter_server_config.json`` is the server's alone).
+
+    The server's environment has ipykernel (JupyterLab requires it) but no Dask. jupyter_client adds it as
+    "Python 3 (ipykernel)" unless ``ensure_native_kernel`` is off, and even then serves it as ``python3`` from
+    ipykernel's own files: that is the kernel manager's ``default_kernel_name`` unless set, which the server
+    reports as the default and starts for a notebook without kernel metadata. So the default becomes the default
+    profile's kernel.
+    """
+    return {
+        "KernelSpecManager": {"ensure_native_kernel": False},
+        "MultiKernelManager": {"default_kernel_name": kernel_name(default_profile)},
+    }
 
 
 def _env_value(value: Any) -> str:

@@ -3,7 +3,8 @@
 # profile's k8s base image, copied from that image so the kernel cannot differ from the clusters it drives, plus
 # ipykernel from the kernel's lock. Nothing else is downloaded. render/catalog.py chains one build per profile:
 # BASE_IMAGE is the Jupyter image so far, KERNEL_IMAGE the profile's base. KERNEL_DASK_CONFIG is the kernel's
-# dask configuration (render/kernels.py): its clusters default to the kernel's own profile.
+# dask configuration (render/kernels.py): its clusters default to the kernel's own profile. dask reads it from
+# {sys.prefix}/etc/dask, and each kernel's environment is its own prefix, so no other kernel sees it.
 ARG KERNEL_IMAGE
 ARG BASE_IMAGE
 FROM ${KERNEL_IMAGE} AS kernel
@@ -14,7 +15,6 @@ ARG KERNEL_PYTHON
 ARG DASK_VERSION
 ARG DASK_GATEWAY_VERSION
 ARG KERNEL_LOCK
-ARG KERNEL_DASK_CONFIG
 SHELL ["/bin/bash", "-e", "-o", "pipefail", "-c"]
 LABEL io.dask-platform.dask-gateway="${DASK_GATEWAY_VERSION}"
 USER 0
@@ -23,7 +23,6 @@ COPY --from=kernel /opt/dask /opt/kernels/${KERNEL_NAME}/env
 COPY ${KERNEL_LOCK} /opt/dask-platform/locks/kernel-${KERNEL_NAME}.txt
 # The environment moves from /opt/dask and its interpreter from /usr/local: point the environment at the
 # interpreter's new place, and the interpreter at its own shared library through the kernel's environment.
-# dask reads {sys.prefix}/etc/dask, and the kernel's environment is its own prefix, so no other kernel sees it.
 RUN --mount=type=secret,id=pip_extra_index_url,required=false \
     if [ -f /run/secrets/pip_extra_index_url ]; then \
         PIP_EXTRA_INDEX_URL="$(cat /run/secrets/pip_extra_index_url)"; export PIP_EXTRA_INDEX_URL; \
@@ -40,7 +39,9 @@ RUN --mount=type=secret,id=pip_extra_index_url,required=false \
     && "${kernel}/env/bin/python" -m pip check \
     && "${kernel}/env/bin/python" -m ipykernel install --prefix /opt/jupyter --name "dask-${KERNEL_NAME}" \
         --display-name "Dask ${DASK_VERSION} (${KERNEL_NAME}, Python ${KERNEL_PYTHON})" \
-        --env LD_LIBRARY_PATH "${kernel}/python/lib" \
-    && mkdir -p "${kernel}/env/etc/dask" \
-    && printf '%s\n' "${KERNEL_DASK_CONFIG}" > "${kernel}/env/etc/dask/dask-platform.yaml"
+        --env LD_LIBRARY_PATH "${kernel}/python/lib"
+# Declared here, so that a changed configuration leaves the kernel's installed layer above cached.
+ARG KERNEL_DASK_CONFIG
+RUN mkdir -p "/opt/kernels/${KERNEL_NAME}/env/etc/dask" \
+    && printf '%s\n' "${KERNEL_DASK_CONFIG}" > "/opt/kernels/${KERNEL_NAME}/env/etc/dask/dask-platform.yaml"
 USER 1000:1000

@@ -22,7 +22,7 @@ import shutil
 import subprocess
 import threading
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -174,19 +174,30 @@ def of_kind(plan: list[Planned], kind: str, target: str | None = None) -> list[P
 # --- running containers ------------------------------------------------------------------------------------
 
 
-def _run_args(image: str, name: str, volumes: Sequence[str] = ()) -> list[str]:
+def _run_args(
+    image: str, name: str, volumes: Sequence[str] = (), environment: Mapping[str, str] | None = None
+) -> list[str]:
     args = ["podman", "run", "--rm", "--name", name, "--network", "host", "--volume", f"{CHECKS}:/checks:ro"]
     for volume in volumes:
         args += ["--volume", volume]
+    for variable, value in (environment or {}).items():
+        args += ["--env", f"{variable}={value}"]
     return [*args, image]
 
 
-def run_json(image: str, *command: str, volumes: Sequence[str] = (), timeout: float = RUN_TIMEOUT) -> Any:
-    """Run ``command`` in a fresh container of ``image`` and parse the JSON object it prints last."""
+def run_json(
+    image: str,
+    *command: str,
+    volumes: Sequence[str] = (),
+    environment: Mapping[str, str] | None = None,
+    timeout: float = RUN_TIMEOUT,
+) -> Any:
+    """Run ``command`` in a fresh container of ``image`` (with ``environment`` set) and parse the JSON object it
+    prints last."""
     name = f"image-check-{uuid.uuid4().hex[:10]}"
     try:
         result = subprocess.run(
-            [*_run_args(image, name, volumes), *command], capture_output=True, text=True, timeout=timeout
+            [*_run_args(image, name, volumes, environment), *command], capture_output=True, text=True, timeout=timeout
         )
     except subprocess.TimeoutExpired:
         subprocess.run(["podman", "rm", "--force", "--time", "0", name], capture_output=True)
