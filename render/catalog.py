@@ -36,9 +36,8 @@ from render.gateway_options import gateway_config_source, gateway_data_text, gat
 from render.kernels import dask_config_text, jupyter_server_config, kernel_dask_configs
 from render.names import LOCAL_PASSWORD_FILE, PASSWORD_ENV
 
-DEBIAN_RELEASE = "bookworm"
 TINI_VERSION = "0.19.0-1+b3"
-"""tini as packaged in Debian ``DEBIAN_RELEASE``; pinned like every other input of an image."""
+"""tini as packaged in Debian ``config.images.DEBIAN_RELEASE``; pinned like every other input of an image."""
 LOCK_PLATFORM = "x86_64-manylinux_2_36"
 """The platform locks are resolved for: glibc 2.36 is Debian bookworm's, so every locked wheel runs on the images."""
 DIGEST_LENGTH = 12
@@ -289,7 +288,8 @@ def _base_spec(images: ImagesConfig, name: str, target: Target, gateway: Gateway
     locks = [_base_lock(images, profile, "k8s")]
     build_args = {
         "PYTHON_VERSION": profile.python,
-        "DEBIAN_RELEASE": DEBIAN_RELEASE,
+        # By digest, so the content tag covers what the image is built on.
+        "PYTHON_BASE": profile.python_base(),
         "TINI_VERSION": TINI_VERSION,
         "DASK_VERSION": profile.dask,
         "DASK_GATEWAY_VERSION": images.dask_gateway_version,
@@ -362,8 +362,7 @@ def _jupyter_specs(
     argument: it holds no secret, and so it enters the layer's content digest like any other argument."""
     server_lock = _jupyter_server_lock(images)
     server_args = {
-        "PYTHON_VERSION": images.jupyter.python,
-        "DEBIAN_RELEASE": DEBIAN_RELEASE,
+        "PYTHON_BASE": images.jupyter.python_base(),
         "TINI_VERSION": TINI_VERSION,
         "SERVER_LOCK": server_lock.removeprefix("images/jupyter/"),
         "SERVER_CONFIG": dask_config_text(jupyter_server_config(images.default_profile)),

@@ -332,7 +332,8 @@ def test_a_registry_password_needs_the_username_it_belongs_to() -> None:
 
 def test_the_default_profiles_are_the_documented_pairs() -> None:
     profiles = ImagesConfig().profiles
+    # Without a baseDigest of their own, they build on the official Python images the platform pins.
     assert {name: profile.model_dump() for name, profile in profiles.items()} == {
-        "staging": STAGING,
-        "processor": PROCESSOR,
+        "staging": {**STAGING, "base_digest": None},
+        "processor": {**PROCESSOR, "base_digest": None},
     }
