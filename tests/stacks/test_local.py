@@ -8,17 +8,22 @@ healthy), each port on 127.0.0.1 only; the password is generated when the stack 
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
 import json
 from typing import Any
 
+import pulumi
 import pytest
 
+from components.local import LocalRuntime
 from render.catalog import image_specs
 from render.local import (
     CLIENT_AUTH_FILE,
     GATEWAY_HEALTH_URL,
     JUPYTER_CONTAINER,
     LOCAL_CATALOG_TARGETS,
+    LocalRuntimeSpec,
     SecretFile,
     kernel_gateway_addresses,
     local_images,
@@ -338,4 +343,71 @@ def test_each_kernel_layer_points_its_kernel_at_its_own_gateway_with_basic_auth(
                 "cluster": {"options": {}},
             }
         },
+    }
+
+
+SECRET_SIGNATURE = "4dabf18193072939515e22adb298388d"
+SECRET_SIGNATURE_VALUE = "1b47061264138c4ac30d75fd1eb44270"
+"""How Pulumi's wire format marks a secret value: ``{SECRET_SIGNATURE: SECRET_SIGNATURE_VALUE, "value": ...}``."""
+
+
+class _Recorder(pulumi.runtime.Mocks):
+    """Registered inputs as the provider gets them: secrets decrypted, so the files' contents can be read."""
+
+    def __init__(self) -> None:
+        self.inputs: dict[str, dict[str, Any]] = {}
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        self.inputs[args.name] = dict(args.inputs)
+        return f"{args.name}-id", dict(args.inputs)
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+        return {}, []
+
+
+def _provider_inputs(spec: LocalRuntimeSpec, password: str) -> dict[str, dict[str, Any]]:
+    """What ``LocalRuntime`` hands pulumi-docker for ``spec``, under mocks set in a context of their own."""
+
+    def run_in_context() -> dict[str, dict[str, Any]]:
+        asyncio.set_event_loop(asyncio.new_event_loop())
+        recorder = _Recorder()
+        pulumi.runtime.set_mocks(recorder, project="dask-platform", stack="test", preview=True)
+
+        @pulumi.runtime.test  # type: ignore[misc]
+        def run() -> pulumi.Output[str]:
+            images = {c.image_key: pulumi.ComponentResource("test:index:Built", c.image_key) for c in spec.containers}
+            runtime = LocalRuntime("t", spec, images, pulumi.Output.secret(password))
+            return runtime.urn
+
+        run()
+        return recorder.inputs
+
+    return contextvars.copy_context().run(run_in_context)
+
+
+def test_pulumi_docker_gets_each_password_file_with_its_owner_mode_and_content() -> None:
+    inputs = _provider_inputs(runtime(LOCAL_ONLY), 'p"w:d')
+    uploads = {name.removeprefix("t-"): each["uploads"] for name, each in inputs.items() if "uploads" in each}
+    # The provider gets every upload list as a secret: encrypted in state, never shown.
+    assert all(value.get(SECRET_SIGNATURE) == SECRET_SIGNATURE_VALUE for value in uploads.values()), uploads
+    uploads = {name: value["value"] for name, value in uploads.items()}
+    gateway_file = {
+        "file": "/etc/dask-gateway/password",
+        "content": 'p"w:d',
+        "owner": "1000",
+        "group": "1000",
+        "permissions": "0600",
+    }
+    assert uploads == {
+        STAGING_GATEWAY: [gateway_file],
+        PROCESSOR_GATEWAY: [gateway_file],
+        JUPYTER_CONTAINER: [
+            {
+                "file": "/etc/dask/dask-platform-auth.yaml",
+                "content": '{"gateway": {"auth": {"type": "basic", "kwargs": {"password": "p\\"w:d"}}}}\n',
+                "owner": "1000",
+                "group": "1000",
+                "permissions": "0600",
+            }
+        ],
     }
