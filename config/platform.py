@@ -323,6 +323,17 @@ def _catalog_and_gateway(config: PlatformConfig) -> Problems:
             f"the Jupyter image's kernels each run clusters of their own profile's k8s image, so the list must "
             f"include {CATALOG_IMAGES!r}; or set images.jupyter.enabled: false",
         )
+    # The session's clusters default to its own image: one the list leaves out, the gateway would refuse.
+    # ('catalog' stands for images whose tags only the catalog knows; see render.catalog.with_catalog_images.)
+    session_image = config.session.image
+    listed = not allowed or CATALOG_IMAGES in allowed or session_image in allowed
+    if config.session_enabled and session_image and not listed:
+        yield cross_section_problem(
+            ("session", "image"),
+            session_image,
+            "is the image the session's clusters run by default, so gateway.clusterOptions.allowedImages must "
+            "include it",
+        )
 
 
 def _teams(config: PlatformConfig) -> Problems:

@@ -26,7 +26,9 @@ pytestmark = pytest.mark.slow
 
 KERNELS_CHECK = "/checks/kernels.py"
 CLIENT_CHECK = "/checks/client_defaults.py"
-SERVER_READY = "is running at:"
+SERVER_READY = "jupyterlab | extension was successfully started."
+"""The server binds its port in the event loop's first callback and starts its extensions in the next, logging
+this at debug level; its "is running at" line comes before either."""
 DEPLOYMENT = "kubernetes:apps/v1:Deployment"
 
 
@@ -135,7 +137,7 @@ def test_jupyter_offers_exactly_the_profiles_kernels_and_starts_a_dask_one_by_de
     assert set(listed["kernelspecs"]) == expected
     (port,) = free_ports(1)
     token = uuid.uuid4().hex
-    command = ["jupyter", "lab", "--ip=127.0.0.1", f"--port={port}", "--no-browser"]
+    command = ["jupyter", "lab", "--ip=127.0.0.1", f"--port={port}", "--no-browser", "--ServerApp.log_level=DEBUG"]
     command.append(f"--IdentityProvider.token={token}")
     with services((stack.jupyter.tag, command, SERVER_READY)) as (server,):
         server.wait_ready()

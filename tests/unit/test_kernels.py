@@ -215,3 +215,22 @@ def test_allowed_images_without_the_catalog_would_refuse_every_kernels_image() -
         "'catalog'; or set images.jupyter.enabled: false"
     )
     assert parse({**values, "images": {"jupyter": {"enabled": False}}}).images.jupyter.enabled is False
+
+
+def test_a_session_image_the_gateway_would_refuse_is_rejected_at_plan_time() -> None:
+    allowed = ["ghcr.io/acme/dask:1.0"]
+    values = {
+        "environment": "dev",
+        "images": {"jupyter": {"enabled": False}},
+        "gateway": {"image": {"name": "ghcr.io/acme/dask", "tag": "1.0"}, "clusterOptions": {"allowedImages": allowed}},
+        "session": {"image": "ghcr.io/acme/other:2.0"},
+    }
+    assert error_for(values) == (
+        'Pulumi.test.yaml: dask-platform:session.image = "ghcr.io/acme/other:2.0": is the image the session\'s '
+        "clusters run by default, so gateway.clusterOptions.allowedImages must include it"
+    )
+    allowed_too = {
+        **values,
+        "gateway": {**values["gateway"], "clusterOptions": {"allowedImages": [*allowed, "ghcr.io/acme/other:2.0"]}},
+    }
+    assert parse(allowed_too).session.image == "ghcr.io/acme/other:2.0"
