@@ -12,6 +12,7 @@ from pulumi_kubernetes.helm import v4 as helm
 from pydantic.alias_generators import to_snake
 
 from config.types import ChartConfig
+from render.chart_pods import hardened_workload
 from render.names import PASSWORD_SECRET_KEY
 from render.secrets import opaque_secret
 
@@ -26,6 +27,14 @@ _RESOURCE_CLASSES: dict[tuple[str, str], type[pulumi.CustomResource]] = {
     ("rbac.authorization.k8s.io/v1", "RoleBinding"): k8s.rbac.v1.RoleBinding,
     ("rbac.authorization.k8s.io/v1", "ClusterRoleBinding"): k8s.rbac.v1.ClusterRoleBinding,
     ("networking.k8s.io/v1", "NetworkPolicy"): k8s.networking.v1.NetworkPolicy,
+    (
+        "admissionregistration.k8s.io/v1",
+        "ValidatingAdmissionPolicy",
+    ): k8s.admissionregistration.v1.ValidatingAdmissionPolicy,
+    (
+        "admissionregistration.k8s.io/v1",
+        "ValidatingAdmissionPolicyBinding",
+    ): k8s.admissionregistration.v1.ValidatingAdmissionPolicyBinding,
 }
 
 
@@ -75,11 +84,26 @@ class ChartRelease:
     values: Mapping[str, Any]
 
 
+def harden_chart_pods(args: pulumi.ResourceTransformArgs) -> pulumi.ResourceTransformResult | None:
+    """A transform for a chart's objects: every workload's pods run as non-root with seccomp RuntimeDefault, no
+    privilege escalation and no capabilities (``render/chart_pods.py``); anything else passes unchanged.
+
+    Pulumi hands a chart's children over with their manifest fields as the provider names them (``apiVersion``,
+    ``spec``), so the render layer's function applies to them as it does to a manifest.
+    """
+    kind = args.type_.rpartition(":")[2]
+    hardened = hardened_workload(kind, args.props)
+    if hardened is None:
+        return None
+    return pulumi.ResourceTransformResult(props=hardened, opts=args.opts)
+
+
 def helm_release(
     name: str, release_name: str, chart_name: str, release: ChartRelease, opts: pulumi.ResourceOptions
 ) -> helm.Chart:
     """A pinned chart from its repository, rendered by Pulumi with its CRDs: ``skip_crds=False`` makes a chart
-    version bump update the CRDs too, which Helm itself never does."""
+    version bump update the CRDs too, which Helm itself never does. Its pods are hardened by
+    ``harden_chart_pods``, since neither chart offers values for all of that."""
     return helm.Chart(
         name,
         helm.ChartArgs(
@@ -91,5 +115,5 @@ def helm_release(
             values=dict(release.values),
             skip_crds=False,
         ),
-        opts=opts,
+        opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(transforms=[harden_chart_pods])),
     )

@@ -80,6 +80,7 @@ def gateway_values(
         password_required=simple_password,
         profile_images={name: profile_image(config.images, name) for name in config.images.profiles},
         default_profile=config.images.default_profile,
+        teams=config.teams,
     )
     env: list[dict[str, Any]] = [gateway_data_env(data)]
     auth: dict[str, Any] = {"type": gateway.auth.type}

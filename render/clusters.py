@@ -32,7 +32,7 @@ from render.dask import (
     WORKER_COMMAND,
     WORKER_DASHBOARD_PORT,
 )
-from render.names import PLATFORM_LABEL
+from render.names import DECLARED_LABEL, PLATFORM_LABEL
 from render.pods import CONTAINER_SECURITY, POD_SECURITY, container_settings, placement_spec, resource_requirements
 
 DASK_API_VERSION = "kubernetes.dask.org/v1"
@@ -169,6 +169,8 @@ def cluster_spec(config: PlatformConfig, cluster: DeclaredClusterConfig) -> dict
 def _metadata(name: str, cluster: DeclaredClusterConfig) -> dict[str, Any]:
     metadata: dict[str, Any] = {"name": name, "namespace": cluster.namespace, "labels": dict(PLATFORM_LABEL)}
     metadata["labels"].update(cluster.labels)
+    # Last, so that no label of the stack's can unmark it.
+    metadata["labels"].update(DECLARED_LABEL)
     if cluster.annotations:
         metadata["annotations"] = dict(cluster.annotations)
     return metadata

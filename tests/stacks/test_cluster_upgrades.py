@@ -32,6 +32,8 @@ BATCH_CLUSTER = "DaskCluster dask-clusters-dask-batch-batch-daskcluster"
 BATCH_HIGHMEM = "DaskWorkerGroup dask-clusters-dask-batch-batch-highmem-daskworkergroup"
 BATCH_AUTOSCALER = "DaskAutoscaler dask-clusters-dask-batch-batch-daskautoscaler"
 BATCH_REPLACED = {BATCH_CLUSTER: "replace", BATCH_HIGHMEM: "replace", BATCH_AUTOSCALER: "replace"}
+BATCH_QUOTA_RESIZED = {"ResourceQuota dask-user-quotas-dask-batch-quota": "update"}
+"""dask-batch's quota is sized from the clusters declared there: more room per worker, or more workers, grow it."""
 
 
 def prod_with_batch(edit: Callable[[dict[str, Any]], None]) -> Resources:
@@ -96,7 +98,7 @@ def test_changed_worker_resources_replace_the_cluster_with_its_worker_group_and_
             "limits": {"cpu": "2", "memory": "12Gi"},
         }
 
-    assert prod_changes(more_memory) == BATCH_REPLACED
+    assert prod_changes(more_memory) == BATCH_REPLACED | BATCH_QUOTA_RESIZED
 
 
 def test_changed_cluster_labels_replace_it_because_the_operator_copies_them_onto_pods() -> None:
@@ -111,7 +113,7 @@ def test_changed_resources_of_one_worker_group_replace_that_group_alone() -> Non
         batch["workerGroups"][0]["resources"]["limits"]["memory"] = "48Gi"
         batch["workerGroups"][0]["resources"]["requests"]["memory"] = "48Gi"
 
-    assert prod_changes(more_memory) == {BATCH_HIGHMEM: "replace"}
+    assert prod_changes(more_memory) == {BATCH_HIGHMEM: "replace"} | BATCH_QUOTA_RESIZED
 
 
 def test_a_replica_change_updates_the_cluster_in_place_for_the_operator_to_scale() -> None:
@@ -125,14 +127,14 @@ def test_a_worker_group_replica_change_updates_the_group_in_place() -> None:
     def more_highmem(batch: dict[str, Any]) -> None:
         batch["workerGroups"][0]["replicas"] = 2
 
-    assert prod_changes(more_highmem) == {BATCH_HIGHMEM: "update"}
+    assert prod_changes(more_highmem) == {BATCH_HIGHMEM: "update"} | BATCH_QUOTA_RESIZED
 
 
 def test_new_autoscaler_bounds_update_the_autoscaler_in_place() -> None:
     def wider(batch: dict[str, Any]) -> None:
         batch["autoscaler"] = {"minimum": 1, "maximum": 12}
 
-    assert prod_changes(wider) == {BATCH_AUTOSCALER: "update"}
+    assert prod_changes(wider) == {BATCH_AUTOSCALER: "update"} | BATCH_QUOTA_RESIZED
 
 
 def test_a_new_idle_timeout_updates_the_cluster_in_place_since_the_operator_reads_it_live() -> None:
