@@ -5,7 +5,8 @@ from __future__ import annotations
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.kubernetes import ChartRelease, helm_release, secret_from_config
+from components.kubernetes import ChartRelease, declare, helm_release, secret_from_config
+from render.dashboards import dashboards_ingress_route
 from render.names import (
     GATEWAY_RELEASE,
     JUPYTERHUB_TOKEN_KEY,
@@ -68,5 +69,11 @@ class DaskGateway(pulumi.ComponentResource):
             "dask-gateway",
             release,
             pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=needs)),
+        )
+        # After the chart, which installs traefik's CRDs: dashboards go through the API's authentication.
+        self.dashboards_route = declare(
+            f"{name}-dashboards-route",
+            dashboards_ingress_route(namespace_name),
+            pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[self.chart])),
         )
         self.register_outputs({"chartVersion": release.chart.version})

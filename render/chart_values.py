@@ -12,7 +12,7 @@ from typing import Any
 from config.platform import PlatformConfig
 from config.pods import ChartPod
 from render.catalog import profile_image
-from render.gateway_options import gateway_config_source, gateway_data_env, gateway_options_data
+from render.gateway_options import gateway_config_sources, gateway_data_env, gateway_options_data
 from render.names import (
     GATEWAY_RELEASE,
     JUPYTERHUB_TOKEN_KEY,
@@ -25,8 +25,6 @@ from render.teams import gateway_team_namespaces
 
 GATEWAY_SERVER_IMAGE = "ghcr.io/dask/dask-gateway-server"
 OPERATOR_IMAGE = "ghcr.io/dask/dask-kubernetes-operator"
-GATEWAY_CONFIG_KEY = "dask-platform"
-"""The ``gateway.extraConfig`` entry that holds ``shipped/gateway_config.py``."""
 
 
 def _chart_pod(pod: ChartPod) -> dict[str, Any]:
@@ -114,7 +112,7 @@ def gateway_values(
             **_chart_pod(gateway.api),
             "env": env,
             "auth": auth,
-            "extraConfig": {GATEWAY_CONFIG_KEY: gateway_config_source()},
+            "extraConfig": gateway_config_sources(),
             "backend": {
                 "image": {
                     "name": image_name,

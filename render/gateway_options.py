@@ -33,7 +33,7 @@ from render.pods import (
     extra_resource_requirements,
     placement_spec,
 )
-from shipped import gateway_config
+from shipped import dashboards, gateway_config
 from shipped.gateway_config import DATA_ENV
 
 Backend = Literal["kubernetes", "local"]
@@ -41,13 +41,30 @@ Backend = Literal["kubernetes", "local"]
 IMAGE_MAX_LENGTH = 512
 """The longest image reference the image option takes: a registry name, a path, a tag and a digest."""
 MEMORY_MAX_LENGTH = 32
+"""The longest memory size the worker-memory option takes, such as ``"512.5 GiB"`` with room to spare."""
+
+GATEWAY_CONFIG_KEY = "dask-platform"
+"""The ``gateway.extraConfig`` entry that holds ``shipped/gateway_config.py``."""
+DASHBOARDS_CONFIG_KEY = "dask-platform-dashboards"
+"""The entry that holds ``shipped/dashboards.py``; it sorts after ``GATEWAY_CONFIG_KEY``, as it must run after."""
+
 LOCAL_PROXY_ADDRESS = "0.0.0.0:8000"
 """The ``local`` image's scheduler proxy; the API listens on dask-gateway-server's default port 8000 too."""
 
 
+def gateway_config_sources() -> dict[str, str]:
+    """The gateway's configuration modules by ``gateway.extraConfig`` key, exactly as they ship. The chart inlines
+    them in key order: the dashboards module wraps the backend class the first one has chosen."""
+    return {
+        GATEWAY_CONFIG_KEY: Path(gateway_config.__file__).read_text(),
+        DASHBOARDS_CONFIG_KEY: Path(dashboards.__file__).read_text(),
+    }
+
+
 def gateway_config_source() -> str:
-    """The text of the gateway's configuration module, exactly as it ships."""
-    return Path(gateway_config.__file__).read_text()
+    """The gateway's whole configuration, as the ``local`` image's config file and the test harness run it."""
+    sources = gateway_config_sources()
+    return "\n".join(sources[key] for key in sorted(sources))
 
 
 def _memory_bounds(memory: MemoryOption) -> dict[str, Any]:

@@ -257,13 +257,13 @@ OPERATOR_CHART = (
 )
 
 
-def _closed(schema: Any) -> Any:
+def closed_schema(schema: Any) -> Any:
     """The schema with ``additionalProperties: false`` on every object that lists its properties."""
     if isinstance(schema, list):
-        return [_closed(item) for item in schema]
+        return [closed_schema(item) for item in schema]
     if not isinstance(schema, dict):
         return schema
-    closed = {key: _closed(value) for key, value in schema.items()}
+    closed = {key: closed_schema(value) for key, value in schema.items()}
     if (
         schema.get("type") == "object"
         and "properties" in schema
@@ -292,7 +292,7 @@ def crd_validators() -> dict[tuple[str, str], jsonschema.protocols.Validator]:
                 )
                 # Draft 7 counts 2.0 as an integer, as the API server does with JSON numbers.
                 validators[(f"{spec['group']}/{version['name']}", spec["names"]["kind"])] = jsonschema.Draft7Validator(
-                    _closed(schema)
+                    closed_schema(schema)
                 )
     return validators
 

@@ -129,14 +129,18 @@ def local_data(gateway: GatewayConfig, password_required: bool = False) -> dict[
 
 
 @contextmanager
-def running_gateway(workdir: Path, data: dict[str, Any], env: dict[str, str] | None = None) -> Iterator[RunningGateway]:
-    """A dask-gateway-server running the shipped configuration with ``data``, on loopback, stopped on exit."""
+def running_gateway(
+    workdir: Path, data: dict[str, Any], env: dict[str, str] | None = None, config_source: str | None = None
+) -> Iterator[RunningGateway]:
+    """A dask-gateway-server running the shipped configuration (or ``config_source``) with ``data``, on loopback,
+    stopped on exit."""
     api_port, http_port, tcp_port = free_ports(3)
     clusters_dir = workdir / "clusters"
     clusters_dir.mkdir()
     # The local image's proxy listens on every interface of its container; here only on loopback.
     data = {**data, "proxyAddress": f"127.0.0.1:{http_port}"}
-    config_text = _harness_config(api_port, http_port, tcp_port, clusters_dir) + "\n" + gateway_config_source()
+    shipped = gateway_config_source() if config_source is None else config_source
+    config_text = _harness_config(api_port, http_port, tcp_port, clusters_dir) + "\n" + shipped
     config_file = workdir / "dask_gateway_config.py"
     config_file.write_text(config_text)
     process = subprocess.Popen(

@@ -193,5 +193,8 @@ def test_clusters_in_the_operators_namespace_plan_each_resource_once() -> None:
     assert sorted(p["name"] for p in policies if p["namespace"] == "dask-operator") == [
         "dask-platform-declared-clusters",
         "dask-platform-default-deny",
+        "dask-platform-egress-declared-clusters",
+        "dask-platform-egress-default",
+        "dask-platform-egress-gateway-clusters",
         "dask-platform-gateway-clusters",
     ]

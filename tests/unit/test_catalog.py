@@ -98,8 +98,10 @@ def test_bases_get_their_profiles_exact_python_and_versions_and_local_adds_the_g
     assert "GATEWAY_CONFIG" not in k8s.build_args
     assert local.stage == "local"
     assert local.build_args["LOCAL_LOCK"] == "locks/py3.11.7-dask2024.5.2-gateway2026.3.0-local.txt"
-    # The local gateway runs the shipped configuration module verbatim, with the stack's data for local processes.
-    assert local.build_args["GATEWAY_CONFIG"] == (PROJECT_DIR / "shipped/gateway_config.py").read_text()
+    # The local gateway runs the shipped configuration modules verbatim, in the chart's order, with the stack's
+    # data for local processes.
+    shipped = [(PROJECT_DIR / "shipped" / module).read_text() for module in ("gateway_config.py", "dashboards.py")]
+    assert local.build_args["GATEWAY_CONFIG"] == "\n".join(shipped)
     data = json.loads(local.build_args["GATEWAY_OPTIONS"])
     assert (data["backend"], data["proxyAddress"]) == ("local", "0.0.0.0:8000")
     assert data["passwordEnv"] == "DASK_GATEWAY_PASSWORD"
