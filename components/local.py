@@ -7,26 +7,23 @@ from collections.abc import Mapping
 import pulumi
 import pulumi_docker as docker
 
-from render.local import LocalContainer, LocalRuntimeSpec
+from render.local import LocalRuntimeSpec, SecretFile, secret_file_content
 
 
-def _assignment(name: str, value: pulumi.Output[str]) -> pulumi.Output[str]:
-    # Built from a secret Output, the entry stays secret: encrypted in state, "[secret]" in plans.
-    return pulumi.Output.concat(name, "=", value)
-
-
-def _envs(container: LocalContainer, password: pulumi.Output[str] | None) -> list[pulumi.Input[str]]:
-    envs: list[pulumi.Input[str]] = [f"{name}={value}" for name, value in sorted(container.env.items())]
-    if password is not None:
-        envs += [_assignment(name, password) for name in container.password_env]
-    return envs
+def _upload(secret: SecretFile, password: pulumi.Output[str]) -> docker.ContainerUploadArgs:
+    # Made from a secret Output, the content stays secret: encrypted in state, "[secret]" in plans.
+    content: pulumi.Output[str] = pulumi.Output.secret(password.apply(lambda value: secret_file_content(secret, value)))
+    return docker.ContainerUploadArgs(
+        file=secret.path, content=content, owner=secret.owner, group=secret.group, permissions=secret.permissions
+    )
 
 
 class LocalRuntime(pulumi.ComponentResource):
-    """The gateway and JupyterLab containers on one network, JupyterLab's home on a named volume.
+    """A gateway container per local image and JupyterLab on one network, JupyterLab's home on a named volume.
 
     Each container waits for the image build it runs, the network and its volumes; JupyterLab also waits for
-    the gateway container, which ``pulumi up`` only counts as created once its health check passes.
+    every gateway container, which ``pulumi up`` only counts as created once its health check passes. The
+    password reaches each container as a file written before it starts (``uploads``), never as a variable.
     """
 
     def __init__(
@@ -34,7 +31,7 @@ class LocalRuntime(pulumi.ComponentResource):
         name: str,
         spec: LocalRuntimeSpec,
         images: Mapping[str, pulumi.Resource],
-        password: pulumi.Output[str] | None,
+        password: pulumi.Output[str],
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("dask-platform:local:LocalRuntime", name, None, opts)
@@ -54,7 +51,8 @@ class LocalRuntime(pulumi.ComponentResource):
                 name=container.name,
                 image=container.image,
                 command=list(container.command),
-                envs=_envs(container, password),
+                envs=[f"{name}={value}" for name, value in sorted(container.env.items())],
+                uploads=[_upload(secret, password) for secret in container.secret_files],
                 ports=[
                     docker.ContainerPortArgs(internal=port.internal, external=port.external, ip=port.ip)
                     for port in container.ports

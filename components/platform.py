@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pulumi
 import pulumi_kubernetes as k8s
+import pulumi_random as random
 
 from components.admission import AdmissionPolicy
 from components.clusters import DaskClusters
@@ -23,10 +24,11 @@ from render.chart_values import gateway_values, operator_values
 from render.clusters import declared_cluster_manifests
 from render.local import (
     LOCAL_CATALOG_TARGETS,
-    gateway_url,
-    in_network_gateway_address,
+    gateway_urls,
+    in_network_gateway_addresses,
     jupyter_token_command,
     jupyter_url,
+    kernel_gateway_addresses,
     local_images,
     local_runtime,
 )
@@ -63,17 +65,27 @@ class DaskPlatform(pulumi.ComponentResource):
         """No Kubernetes: the local images, loaded into this machine's Docker daemon, and the containers."""
         config = loaded.platform
         images = config.images.model_copy(update={"targets": LOCAL_CATALOG_TARGETS})
-        specs = local_images(config, image_specs(images, config.gateway))
+        # Each kernel's dask configuration names the gateway of its profile's base image, with basic auth.
+        every = image_specs(
+            images, config.gateway, kernel_gateway_addresses=kernel_gateway_addresses(config), kernel_auth_type="basic"
+        )
+        specs = local_images(config, every)
         child = pulumi.ResourceOptions(parent=self)
         self.images = ImageCatalog(f"{name}-images", images, False, specs, loaded.secrets, opts=child)
         password = loaded.secrets.gateway_password
+        if password is None:
+            # Never open by default: without the secret config, a password made on the first `pulumi up` and
+            # kept, encrypted, in the stack's state.
+            generated = random.RandomPassword(f"{name}-gateway-password", length=32, special=False, opts=child)
+            password = pulumi.Output.secret(generated.result)
         runtime = local_runtime(config, specs)
         LocalRuntime(f"{name}-local", runtime, self.images.images, password, opts=child)
         self.exports = {
-            "gatewayUrl": gateway_url(config),
+            "gatewayUrls": gateway_urls(config),
+            "gatewayAddressesInNetwork": in_network_gateway_addresses(config),
+            "gatewayPassword": password,
             "jupyterUrl": jupyter_url(config),
             "jupyterTokenCommand": jupyter_token_command(),
-            "gatewayAddressInNetwork": in_network_gateway_address(),
             "containers": [container.name for container in runtime.containers],
             "images": self.images.references,
         }

@@ -1,11 +1,12 @@
 """The platform on one machine's Docker, without Kubernetes: ``dask-platform:local``.
 
 Only a stack with ``environment: local`` may set it; ``config/platform.py`` holds the rules between it and the
-other sections (which Kubernetes keys a local stack refuses, which profile the gateway runs).
+other sections (which Kubernetes keys a local stack refuses, which local images run a gateway, and their ports).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Literal
 
 from pydantic import Field
@@ -26,11 +27,28 @@ DockerMemory = Annotated[
 Port = Annotated[int, Field(ge=1, le=65535)]
 
 
+RETIRED_KEYS: dict[tuple[str, ...], str] = {
+    ("local", "gatewayProfile"): (
+        "retired: every profile's local image now runs a gateway of its own, and each kernel uses its profile's; "
+        "remove it"
+    ),
+    ("local", "ports", "gateway"): (
+        "retired: there is one gateway per local image now; set local.ports.firstGateway (the first gateway's "
+        "port) and, for one gateway's own port, local.ports.gateways.<name>"
+    ),
+}
+"""Keys a local stack once took, by key path, with what to do instead: one line each, not "unknown key"."""
+
+
 class LocalPorts(ConfigModel):
     """Ports on 127.0.0.1 of the machine; nothing is published on other addresses."""
 
-    gateway: Port = 8000
-    """The gateway's API and scheduler proxy: `http://127.0.0.1:<port>`."""
+    first_gateway: Port = 8000
+    """The first gateway's port (`gatewayUrls` lists the gateways in order); each next gateway takes the next
+    port, unless `gateways` gives it one of its own."""
+    gateways: dict[str, Port] = Field(default_factory=dict)
+    """A gateway's own port instead of its place after `firstGateway`, by gateway name, such as
+    `{base-processor: 8100}`."""
     jupyter: Port = 8888
     """JupyterLab: `http://127.0.0.1:<port>/lab`."""
 
@@ -48,22 +66,34 @@ class LocalVolumes(ConfigModel):
 
 
 class LocalConfig(ConfigModel):
-    """The gateway and JupyterLab as two containers on one Docker network, published on 127.0.0.1 only."""
+    """A gateway per local image and JupyterLab, as containers on one Docker network, published on 127.0.0.1
+    only."""
 
     ports: LocalPorts = LocalPorts()
     """Published ports on 127.0.0.1, one per container."""
     allow_privileged_ports: bool = False
     """Opt in to ports below 1024, which need root or a daemon configured to bind them."""
-    gateway_profile: str | None = None
-    """The image profile whose `local` base image runs the gateway (and its clusters); defaults to
-    `images.defaultProfile`."""
     network: DockerName = "dask-platform"
-    """The Docker network both containers join; the gateway is `dask-gateway` on it."""
+    """The Docker network every container joins; a gateway is `dask-gateway-<name>` on it."""
     volumes: LocalVolumes = LocalVolumes()
     """Named volumes, kept across `pulumi up` and container restarts."""
     gateway: ContainerLimits = ContainerLimits(cpus=2, memory="4g")
-    """The gateway container's limits; its clusters run inside it as processes, so size it for them."""
+    """Each gateway container's limits; its clusters run inside it as processes, so size it for them."""
     jupyter: ContainerLimits = ContainerLimits(cpus=1, memory="2g")
     """The JupyterLab container's limits."""
     restart: Literal["no", "on-failure", "always", "unless-stopped"] = "unless-stopped"
-    """Docker's restart policy for both containers."""
+    """Docker's restart policy for every container."""
+
+
+GatewayKind = Literal["base", "staging", "processor"]
+
+
+@dataclass(frozen=True)
+class LocalGateway:
+    """One local image that runs a gateway of its own: its name (the image's catalog name without ``-local``),
+    what it is, the profile whose versions it runs, and its port on 127.0.0.1."""
+
+    name: str
+    kind: GatewayKind
+    profile: str
+    port: int

@@ -27,7 +27,7 @@ from config.gateway import (
 )
 from config.images import CATALOG_IMAGES, ImagesConfig
 from config.kubernetes import KubernetesConfig
-from config.local import LocalConfig
+from config.local import GatewayKind, LocalConfig, LocalGateway
 from config.namespaces import NamespacesConfig
 from config.network import NetworkPoliciesConfig
 from config.operator import OperatorConfig
@@ -72,9 +72,21 @@ class PlatformConfig(ConfigModel):
         return self.environment == "local"
 
     @property
-    def local_gateway_profile(self) -> str:
-        """The profile whose ``local`` base image runs the gateway in a local stack."""
-        return self.local.gateway_profile or self.images.default_profile
+    def local_gateways(self) -> list[LocalGateway]:
+        """The gateways of a local stack, in order: each profile's ``local`` base image (so every kernel has a
+        gateway of its own versions), then the staging image and each processor the stack declares. A gateway
+        takes ``local.ports.firstGateway`` plus its place in this order, unless ``local.ports.gateways`` gives it
+        a port of its own."""
+        images = self.images
+        named: list[tuple[str, GatewayKind, str]] = [(f"base-{name}", "base", name) for name in images.profiles]
+        if images.staging is not None:
+            named.append(("staging", "staging", images.staging.profile))
+        named += [(f"processor-{name}", "processor", image.profile) for name, image in images.processors.items()]
+        ports = self.local.ports
+        return [
+            LocalGateway(name, kind, profile, ports.gateways.get(name, ports.first_gateway + place))
+            for place, (name, kind, profile) in enumerate(named)
+        ]
 
     @property
     def protect_namespaces(self) -> bool:
@@ -675,8 +687,8 @@ def _images_targets(config: PlatformConfig) -> Problems:
             yield cross_section_problem(
                 ("images", "targets"),
                 targets,
-                "a local stack builds what its containers run (the gateway profile's local image, Jupyter and "
-                "what they are built from); remove it",
+                "a local stack builds what its containers run (each gateway's local image, Jupyter and what they "
+                "are built from); remove it",
             )
     elif "k8s" not in targets:
         yield cross_section_problem(
@@ -715,12 +727,6 @@ def _local_stack(config: PlatformConfig) -> Problems:
             gateway.auth.type,
             "a local gateway has no JupyterHub; use 'simple' (password: the secret dask-platform:gatewayPassword)",
         )
-    if config.local.gateway_profile is not None and config.local.gateway_profile not in config.images.profiles:
-        yield cross_section_problem(
-            ("local", "gatewayProfile"),
-            config.local.gateway_profile,
-            f"no such image profile; images.profiles has {', '.join(config.images.profiles)}",
-        )
     if not config.images.jupyter.enabled:
         yield cross_section_problem(
             ("images", "jupyter", "enabled"),
@@ -730,25 +736,80 @@ def _local_stack(config: PlatformConfig) -> Problems:
     yield from _local_ports(config)
 
 
+LOCAL_GATEWAY_ALIAS = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
+"""A gateway's network name, ``dask-gateway-<name>``, is a DNS label: what Docker's name resolution answers."""
+
+
 def _local_ports(config: PlatformConfig) -> Problems:
-    local = config.local
+    """Every published port on 127.0.0.1 is its own: JupyterLab's and each gateway's, set or counted.
+
+    A port a gateway counts from ``firstGateway`` is reported at that key, with the gateway and its port."""
+    local, ports = config.local, config.local.ports
+    gateways = config.local_gateways
+    names = [gateway.name for gateway in gateways]
+    for name in ports.gateways:
+        if name not in names:
+            yield cross_section_problem(
+                ("local", "ports", "gateways", name),
+                ports.gateways[name],
+                f"no such gateway; this stack's gateways are {', '.join(names)}",
+            )
+    # (who holds the port, the key to report, its value there, the port, how the message starts)
+    published: list[tuple[str, tuple[str, ...], int, int, str]] = [
+        ("local.ports.jupyter", ("local", "ports", "jupyter"), ports.jupyter, ports.jupyter, "")
+    ]
+    # Set ports before counted ones, so a clash with a counted port is reported at the key that counts it.
+    published += [
+        (f"local.ports.gateways.{g.name}", ("local", "ports", "gateways", g.name), g.port, g.port, "")
+        for g in gateways
+        if g.name in ports.gateways
+    ]
+    published += [
+        (
+            f"gateway {g.name}'s (counted from local.ports.firstGateway)",
+            ("local", "ports", "firstGateway"),
+            ports.first_gateway,
+            g.port,
+            f"gives gateway {g.name} the port {g.port}, which ",
+        )
+        for g in gateways
+        if g.name not in ports.gateways
+    ]
     claimed: dict[int, str] = {}
-    for container in ("gateway", "jupyter"):
-        port = getattr(local.ports, container)
+    for owner, key, value, port, prefix in published:
         if port < 1024 and not local.allow_privileged_ports:
             yield cross_section_problem(
-                ("local", "ports", container),
-                port,
-                "is below 1024, which needs root or a specially configured Docker daemon; pick a port from 1024 "
-                "or set local.allowPrivilegedPorts: true",
+                key,
+                value,
+                f"{prefix}is below 1024, which needs root or a specially configured Docker daemon; pick a port "
+                "from 1024 or set local.allowPrivilegedPorts: true",
             )
-        if port in claimed:
+        elif port > 65535:
+            yield cross_section_problem(key, value, f"{prefix}is above 65535; pick a lower first port")
+        elif port in claimed:
             yield cross_section_problem(
-                ("local", "ports", container),
-                port,
-                f"is already local.ports.{claimed[port]}; each container needs a port of its own on 127.0.0.1",
+                key, value, f"{prefix}is already {claimed[port]}; each container needs a port of its own on 127.0.0.1"
             )
-        claimed.setdefault(port, container)
+        claimed.setdefault(port, owner)
+    yield from _gateway_aliases(gateways)
+
+
+LOCAL_GATEWAY_ALIAS = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
+"""A gateway's network name, ``dask-gateway-<name>``, is a DNS label: what Docker's name resolution answers."""
+
+
+def _gateway_aliases(gateways: list[LocalGateway]) -> Problems:
+    for gateway in gateways:
+        if not LOCAL_GATEWAY_ALIAS.fullmatch(f"dask-gateway-{gateway.name}"):
+            key = ("images", "processors", gateway.name.removeprefix("processor-"))
+            if gateway.kind == "base":
+                key = ("images", "profiles", gateway.profile)
+            yield cross_section_problem(
+                key,
+                gateway.name,
+                f"names the gateway dask-gateway-{gateway.name} on the local network, which must be a DNS label "
+                "(at most 63 lowercase letters, digits and '-'); pick a shorter name without '.' or '_'",
+            )
 
 
 CROSS_SECTION_RULES: tuple[Callable[[PlatformConfig], Problems], ...] = (

@@ -18,6 +18,7 @@ import yaml
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
+from config.local import RETIRED_KEYS
 from config.platform import PlatformConfig, secret_problems
 
 PROJECT = "dask-platform"
@@ -101,6 +102,9 @@ def _shown(value: Any) -> str:
 def _describe(error: ErrorDetails) -> str:
     location = [part for part in error["loc"] if not str(part).startswith("function-")]
     message = str(error["msg"]).removeprefix("Value error, ")
+    retired = RETIRED_KEYS.get(tuple(str(part) for part in location))
+    if error["type"] == "extra_forbidden" and retired is not None:
+        return f"{_key_path(location)} = {_shown(error['input'])}: {retired}"
     if error["type"] == "extra_forbidden":
         return f"{_key_path(location)}: unknown key; check the spelling against the README's config reference"
     if error["type"] == "missing":

@@ -34,7 +34,7 @@ from config.platform import PlatformConfig
 from config.stack import PROJECT_DIR
 from render.gateway_options import gateway_config_source, gateway_data_text, gateway_options_data
 from render.kernels import dask_config_text, jupyter_server_config, kernel_dask_configs
-from render.names import PASSWORD_ENV
+from render.names import LOCAL_PASSWORD_FILE, PASSWORD_ENV
 
 TINI_VERSION = "0.19.0-1+b3"
 """tini as packaged in Debian ``config.images.DEBIAN_RELEASE``; pinned like every other input of an image."""
@@ -229,7 +229,8 @@ def local_gateway_build_args(gateway: GatewayConfig) -> dict[str, str]:
     stack's cluster options, for clusters that run as local processes.
 
     Local clusters have no image, so the image option is neither offered with a default nor restricted. A
-    password is optional: the container's ``DASK_GATEWAY_PASSWORD`` sets one when it is there.
+    password is optional in the image: the file ``LOCAL_PASSWORD_FILE`` sets one when it is there (the local
+    stack always writes it), else the container's ``DASK_GATEWAY_PASSWORD``.
     """
     any_image = gateway.cluster_options.model_copy(update={"allowed_images": []})
     data = gateway_options_data(
@@ -237,6 +238,7 @@ def local_gateway_build_args(gateway: GatewayConfig) -> dict[str, str]:
         default_image="",
         backend="local",
         password_env=PASSWORD_ENV,
+        password_file=LOCAL_PASSWORD_FILE,
     )
     return {"GATEWAY_CONFIG": gateway_config_source(), "GATEWAY_OPTIONS": gateway_data_text(data)}
 
@@ -432,7 +434,8 @@ def image_specs(
         configs = kernel_dask_configs(
             gateway,
             {name: spec.reference for name, spec in kernel_bases.items()},
-            on_kubernetes=kernel_target == "k8s",
+            # A kernel with a gateway of its own (the local stack) runs its clusters as that gateway's processes.
+            on_kubernetes=kernel_target == "k8s" and kernel_gateway_addresses is None,
             gateway_addresses=kernel_gateway_addresses,
             auth_type=kernel_auth_type,
         )

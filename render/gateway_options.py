@@ -150,11 +150,13 @@ def gateway_options_data(
     profile_images: Mapping[str, str] | None = None,
     default_profile: str | None = None,
     teams: Sequence[TeamConfig] = (),
+    password_file: str | None = None,
 ) -> dict[str, Any]:
     """The JSON document ``shipped/gateway_config.py`` reads.
 
     ``team_namespaces`` maps a gateway user group to the namespace its users' clusters run in (Kubernetes only);
-    ``password_env`` names the environment variable that carries the simple-auth password, if any;
+    ``password_env`` names the environment variable that carries the simple-auth password, if any, and
+    ``password_file`` a file that does, which wins where it exists (the local stack writes one);
     ``profile_images`` maps each image profile to its k8s image, for the ``profile`` option; ``teams`` bring
     their own gateway limits, applied to their users (``teamLimits``, by team namespace).
     """
@@ -188,6 +190,8 @@ def gateway_options_data(
         "passwordEnv": password_env,
         "passwordRequired": password_required,
     }
+    if password_file is not None:
+        data["passwordFile"] = password_file
     if gateway.profile_option.enabled and profile_images:
         data["options"]["profile"] = {"default": default_profile, "images": dict(profile_images)}
     if gateway.gpu_option is not None and backend == "kubernetes":

@@ -19,6 +19,9 @@ PASSWORD_SECRET_NAME = "dask-gateway-password"
 PASSWORD_SECRET_KEY = "password"
 PASSWORD_ENV = "DASK_GATEWAY_PASSWORD"
 """The environment variable through which the simple-auth password reaches the gateway."""
+LOCAL_PASSWORD_FILE = "/etc/dask-gateway/password"
+"""Where a local image's gateway reads its password: the local stack writes it there, readable by the image's
+user only, so the password is in no process's environment."""
 
 JUPYTERHUB_TOKEN_SECRET = "dask-gateway-jupyterhub"
 """The Secret the program creates in the gateway namespace from the secret `dask-platform:jupyterhubApiToken`."""

@@ -376,13 +376,28 @@ def configure(c: Any, data: Mapping[str, Any], environ: Mapping[str, str] = os.e
     if _has_cluster_cap(data):
         base = c.DaskGateway.backend_class if "backend_class" in c.DaskGateway else KUBE_BACKEND
         c.DaskGateway.backend_class = capped_backend(import_item(base) if isinstance(base, str) else base, data)
+    password = read_password(data, environ)
+    if password is not None:
+        c.SimpleAuthenticator.password = password
+
+
+def read_password(data: Mapping[str, Any], environ: Mapping[str, str] = os.environ) -> str | None:
+    """The simple-auth password, never from the data itself: a file where the data names one and it exists
+    (the local stack's, so the password is in no process's environment), else the named environment variable
+    (from a Kubernetes Secret)."""
+    password_file = data.get("passwordFile")
+    if password_file is not None and os.path.isfile(password_file):
+        with open(password_file, encoding="utf-8") as handle:
+            password = handle.read().rstrip("\n")
+        if not password:
+            raise RuntimeError(f"{password_file} is empty, but it is this gateway's password")
+        return password
     password_env = data.get("passwordEnv")
-    if password_env is not None:
-        # The password comes from a Kubernetes Secret (or the container's environment), never from the data.
-        if password_env in environ:
-            c.SimpleAuthenticator.password = environ[password_env]
-        elif data.get("passwordRequired", False):
-            raise RuntimeError(f"{password_env} is not set, but this gateway requires a password")
+    if password_env is not None and password_env in environ:
+        return environ[password_env]
+    if data.get("passwordRequired", False):
+        raise RuntimeError(f"{password_env} is not set, but this gateway requires a password")
+    return None
 
 
 # traitlets puts get_config into the namespace of a config file: here the file runs as the gateway's config,

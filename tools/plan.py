@@ -62,6 +62,9 @@ class _EchoMocks(pulumi.runtime.Mocks):
         # A built image reports its reference as `ref` (derived images build FROM it); its first tag stands in.
         if args.typ == "docker-build:index:Image" and outputs.get("tags"):
             outputs["ref"] = outputs["tags"][0]
+        # A generated password is known only after `pulumi up`; a stand-in lets the plan show where it goes.
+        if args.typ == "random:index/randomPassword:RandomPassword":
+            outputs["result"] = "planned-random-password"
         return f"{args.name}-id", outputs
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]]]:
@@ -115,8 +118,12 @@ class Plan:
 
 
 async def _resolve_outputs(outputs: dict[str, Any]) -> dict[str, Any]:
-    resolved = await pulumi.Output.from_input(outputs).future(with_unknowns=True)
-    return _redact(resolved or {})
+    # An export made from a secret is shown as `pulumi stack output` shows it without --show-secrets.
+    resolved: dict[str, Any] = {}
+    for key, value in outputs.items():
+        output = pulumi.Output.from_input(value)
+        resolved[key] = SECRET if await output.is_secret() else _redact(await output.future(with_unknowns=True))
+    return resolved
 
 
 def _run_program(stack: str, project_dir: Path, config: StackConfig | None) -> Plan:

@@ -1,41 +1,63 @@
 """The local stack under Pulumi's mocks, and its rendered data: Docker only, no Kubernetes.
 
 What a laptop gets from ``pulumi up -s local``: the images its containers run, a Docker network, a named volume
-for notebooks, the gateway container (the gateway profile's ``local`` image, a health check, the password as a
-secret) and JupyterLab (the catalog's Jupyter image, ``Gateway()`` configured, after the gateway is healthy),
-each port on 127.0.0.1 only.
+for notebooks, a gateway container per local image (its ``local`` image, a network name and a port of its own, a
+health check, the password as a file) and JupyterLab (the catalog's Jupyter image, after every gateway is
+healthy), each port on 127.0.0.1 only; the password is generated when the stack sets none.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
+import json
 from typing import Any
 
+import pulumi
 import pytest
 
+from components.local import LocalRuntime
 from render.catalog import image_specs
 from render.local import (
-    GATEWAY_CONTAINER,
+    CLIENT_AUTH_FILE,
     GATEWAY_HEALTH_URL,
     JUPYTER_CONTAINER,
     LOCAL_CATALOG_TARGETS,
+    LocalRuntimeSpec,
+    SecretFile,
+    kernel_gateway_addresses,
     local_images,
     local_runtime,
     memory_megabytes,
+    secret_file_content,
 )
-from render.names import PASSWORD_ENV
-from render.session import CLIENT_PASSWORD_ENV
-from tests.helpers import find, parse, plan_variant, stack_plan
+from render.names import LOCAL_PASSWORD_FILE
+from tests.helpers import find, parse, plan_variant, stack_plan, stack_variant
+from tools.plan import Plan, plan_stack
 
 STACK = "local"
 CONTAINER = "docker:index/container:Container"
 NETWORK = "docker:index/network:Network"
 VOLUME = "docker:index/volume:Volume"
 IMAGE = "docker-build:index:Image"
+RANDOM_PASSWORD = "random:index/randomPassword:RandomPassword"
 PASSWORD = "local-test-password-7f3a"
+STAGING_GATEWAY = "dask-platform-gateway-base-staging"
+PROCESSOR_GATEWAY = "dask-platform-gateway-base-processor"
+WITH_PROCESSOR_AND_STAGING = {
+    "images": {
+        "processors": {"l0": {"requirements": "processors/l0/requirements.txt"}},
+        "staging": {"requirements": "images/staging/requirements.txt", "profile": "staging"},
+    }
+}
 
 
 def resources() -> list[dict[str, Any]]:
     return stack_plan(STACK).resources
+
+
+def containers(planned: list[dict[str, Any]] | None = None) -> dict[str, dict[str, Any]]:
+    return {r["inputs"]["name"]: r["inputs"] for r in (planned or resources()) if r["type"] == CONTAINER}
 
 
 def container(name: str, planned: list[dict[str, Any]] | None = None) -> dict[str, Any]:
@@ -48,58 +70,73 @@ def by_urn() -> dict[str, dict[str, Any]]:
     return {r["urn"]: r for r in resources()}
 
 
+def variant(changes: dict[str, Any]) -> Plan:
+    return plan_stack(STACK, config=stack_variant(STACK, changes))
+
+
+def published(planned: list[dict[str, Any]]) -> dict[str, list[tuple[str, int, int]]]:
+    return {
+        name: [(p["ip"], int(p["external"]), int(p["internal"])) for p in inputs["ports"]]
+        for name, inputs in containers(planned).items()
+    }
+
+
 def test_a_local_stack_declares_no_kubernetes_at_all() -> None:
     types = {r["type"] for r in resources()}
     assert not [t for t in types if t.startswith("kubernetes:")], types
     assert {CONTAINER, NETWORK, VOLUME, IMAGE} <= types
-    assert sorted(r["inputs"]["name"] for r in resources() if r["type"] == CONTAINER) == [
-        GATEWAY_CONTAINER,
-        JUPYTER_CONTAINER,
-    ]
+    assert sorted(containers()) == [PROCESSOR_GATEWAY, STAGING_GATEWAY, JUPYTER_CONTAINER]
 
 
 def test_it_builds_what_its_containers_run_and_nothing_else() -> None:
     images = {r["name"].removeprefix("dask-images-"): r for r in resources() if r["type"] == IMAGE}
-    assert "base-staging-local" in images and "jupyter" in images
-    # Processors and staging images are for clusters on Kubernetes; the laptop builds none of them.
-    assert not [key for key in images if key.startswith(("processor-", "staging-"))], sorted(images)
-    assert not [key for key in images if key.startswith("base-processor-local")], sorted(images)
+    assert sorted(images) == [
+        "base-processor-k8s",
+        "base-processor-local",
+        "base-staging-k8s",
+        "base-staging-local",
+        "jupyter",
+        "jupyter-kernel-staging",
+        "jupyter-server",
+    ]
     for image in images.values():
         assert image["inputs"]["push"] is False and image["inputs"]["load"] is True, image["name"]
-    gateway_image = images["base-staging-local"]
-    assert container(GATEWAY_CONTAINER)["inputs"]["image"] == gateway_image["inputs"]["tags"][0]
+    assert container(STAGING_GATEWAY)["inputs"]["image"] == images["base-staging-local"]["inputs"]["tags"][0]
+    assert container(PROCESSOR_GATEWAY)["inputs"]["image"] == images["base-processor-local"]["inputs"]["tags"][0]
     assert container(JUPYTER_CONTAINER)["inputs"]["image"] == images["jupyter"]["inputs"]["tags"][0]
 
 
-def test_ports_are_published_on_loopback_only() -> None:
-    published = {
-        r["inputs"]["name"]: [(p["ip"], int(p["external"]), int(p["internal"])) for p in r["inputs"]["ports"]]
-        for r in resources()
-        if r["type"] == CONTAINER
-    }
-    assert published == {
-        GATEWAY_CONTAINER: [("127.0.0.1", 8000, 8000)],
+def test_each_profile_gets_a_gateway_with_its_own_port_on_loopback() -> None:
+    assert published(resources()) == {
+        STAGING_GATEWAY: [("127.0.0.1", 8000, 8000)],
+        PROCESSOR_GATEWAY: [("127.0.0.1", 8001, 8000)],
         JUPYTER_CONTAINER: [("127.0.0.1", 8888, 8888)],
     }
 
 
-def test_the_gateway_runs_its_image_command_with_a_health_check_it_is_waited_for() -> None:
-    inputs = container(GATEWAY_CONTAINER)["inputs"]
+@pytest.mark.parametrize("name", [STAGING_GATEWAY, PROCESSOR_GATEWAY])
+def test_each_gateway_runs_its_image_command_with_a_health_check_it_is_waited_for(name: str) -> None:
+    inputs = container(name)["inputs"]
     assert inputs["command"] == ["dask-gateway-server", "--config", "/etc/dask-gateway/dask_gateway_config.py"]
     check = inputs["healthcheck"]
+    # The probe runs inside the container, on the container's port, whatever port is published.
     assert check["tests"][:3] == ["CMD", "python", "-c"] and GATEWAY_HEALTH_URL in check["tests"][3]
+    assert GATEWAY_HEALTH_URL == "http://127.0.0.1:8000/api/health"
     assert inputs["wait"] is True and inputs["waitTimeout"] > 0
-    assert inputs["networksAdvanced"] == [{"name": "dask-platform", "aliases": ["dask-gateway"]}]
+    alias = name.replace("dask-platform-gateway-", "dask-gateway-")
+    assert inputs["networksAdvanced"] == [{"name": "dask-platform", "aliases": [alias]}]
     assert inputs["restart"] == "unless-stopped"
     assert (inputs["cpus"], int(inputs["memory"])) == ("2", 4096)
-    assert inputs["envs"] == [], "without a password the gateway gets no password variable"
+    assert inputs["envs"] == [], "the password never enters a gateway's environment"
+    assert inputs["uploads"] == "[secret]"
 
 
-def test_jupyter_finds_the_gateway_in_every_kernel_and_keeps_notebooks_on_a_volume() -> None:
+def test_jupyter_has_no_gateway_settings_in_its_environment_and_keeps_notebooks_on_a_volume() -> None:
     inputs = container(JUPYTER_CONTAINER)["inputs"]
-    env = dict(entry.split("=", 1) for entry in inputs["envs"])
-    assert env["DASK_GATEWAY__ADDRESS"] == "http://dask-gateway:8000"
-    assert env["DASK_GATEWAY__AUTH__TYPE"] == "basic"
+    # Every kernel inherits the container's environment: an address there would send all kernels to one
+    # gateway, and a password there would be in every kernel's and worker's environment.
+    assert inputs["envs"] == []
+    assert inputs["uploads"] == "[secret]"
     assert inputs["volumes"] == [{"volumeName": "dask-platform-notebooks", "containerPath": "/home/jovyan"}]
     assert inputs["command"][:2] == ["jupyter", "lab"] and "--ServerApp.root_dir=/home/jovyan" in inputs["command"]
     assert inputs["networksAdvanced"] == [{"name": "dask-platform"}]
@@ -112,35 +149,92 @@ def test_each_resource_waits_for_what_it_needs_only() -> None:
     def needs(resource: dict[str, Any]) -> list[tuple[str, str]]:
         return sorted((urns[d]["type"], urns[d]["name"]) for d in resource["dependencies"])
 
-    assert needs(container(GATEWAY_CONTAINER)) == [
-        (IMAGE, "dask-images-base-staging-local"),
-        (NETWORK, "dask-local-network"),
-    ]
+    for name, image in ((STAGING_GATEWAY, "base-staging-local"), (PROCESSOR_GATEWAY, "base-processor-local")):
+        assert needs(container(name)) == [
+            (IMAGE, f"dask-images-{image}"),
+            (NETWORK, "dask-local-network"),
+            (RANDOM_PASSWORD, "dask-gateway-password"),
+        ]
     assert needs(container(JUPYTER_CONTAINER)) == [
         (IMAGE, "dask-images-jupyter"),
-        (CONTAINER, f"dask-local-{GATEWAY_CONTAINER}"),
+        (CONTAINER, f"dask-local-{PROCESSOR_GATEWAY}"),
+        (CONTAINER, f"dask-local-{STAGING_GATEWAY}"),
         (NETWORK, "dask-local-network"),
         (VOLUME, "dask-local-volume-dask-platform-notebooks"),
+        (RANDOM_PASSWORD, "dask-gateway-password"),
     ]
-    for kind in (NETWORK, VOLUME):
+    for kind in (NETWORK, VOLUME, RANDOM_PASSWORD):
         assert all(not r["dependencies"] for r in resources() if r["type"] == kind)
 
 
-def test_the_exports_say_what_to_open() -> None:
+def test_the_exports_list_every_gateway_and_say_what_to_open() -> None:
     outputs = stack_plan(STACK).outputs
-    assert outputs["gatewayUrl"] == "http://127.0.0.1:8000"
+    assert outputs["gatewayUrls"] == {
+        "base-staging": "http://127.0.0.1:8000",
+        "base-processor": "http://127.0.0.1:8001",
+    }
+    assert outputs["gatewayAddressesInNetwork"] == {
+        "base-staging": "http://dask-gateway-base-staging:8000",
+        "base-processor": "http://dask-gateway-base-processor:8000",
+    }
+    assert outputs["gatewayPassword"] == "[secret]"
     assert outputs["jupyterUrl"] == "http://127.0.0.1:8888/lab"
     assert outputs["jupyterTokenCommand"] == f"docker exec {JUPYTER_CONTAINER} jupyter server list"
-    assert outputs["gatewayAddressInNetwork"] == "http://dask-gateway:8000"
+    assert outputs["containers"] == [STAGING_GATEWAY, PROCESSOR_GATEWAY, JUPYTER_CONTAINER]
     assert "gatewayAddress" not in outputs and "portForwardCommand" not in outputs
 
 
-def test_the_password_reaches_both_containers_only_as_a_secret() -> None:
+def test_without_a_password_in_config_one_is_generated_and_kept_secret() -> None:
+    (generated,) = [r for r in resources() if r["type"] == RANDOM_PASSWORD]
+    assert generated["name"] == "dask-gateway-password"
+    assert generated["inputs"] == {"length": 32, "special": False}
+    # The plan's stand-in for the generated value appears nowhere in clear.
+    assert "planned-random-password" not in json.dumps(stack_plan(STACK).resources)
+    assert "planned-random-password" not in json.dumps(stack_plan(STACK).outputs)
+
+
+def test_a_password_in_secret_config_wins_and_reaches_the_containers_only_as_a_secret() -> None:
     planned = plan_variant(STACK, secrets={"gatewayPassword": PASSWORD})
     assert PASSWORD not in repr(planned)
-    # Pulumi keeps a list that holds a secret secret as a whole: encrypted in state, "[secret]" in the plan.
-    for name in (GATEWAY_CONTAINER, JUPYTER_CONTAINER):
-        assert container(name, planned)["inputs"]["envs"] == "[secret]", name
+    assert not [r for r in planned if r["type"] == RANDOM_PASSWORD]
+    for name, inputs in containers(planned).items():
+        assert (inputs["envs"], inputs["uploads"]) == ([], "[secret]"), name
+
+
+def test_declared_processor_and_staging_images_get_gateways_of_their_own() -> None:
+    plan = variant(WITH_PROCESSOR_AND_STAGING)
+    assert published(plan.resources) == {
+        STAGING_GATEWAY: [("127.0.0.1", 8000, 8000)],
+        PROCESSOR_GATEWAY: [("127.0.0.1", 8001, 8000)],
+        "dask-platform-gateway-staging": [("127.0.0.1", 8002, 8000)],
+        "dask-platform-gateway-processor-l0": [("127.0.0.1", 8003, 8000)],
+        JUPYTER_CONTAINER: [("127.0.0.1", 8888, 8888)],
+    }
+    assert plan.outputs["gatewayUrls"] == {
+        "base-staging": "http://127.0.0.1:8000",
+        "base-processor": "http://127.0.0.1:8001",
+        "staging": "http://127.0.0.1:8002",
+        "processor-l0": "http://127.0.0.1:8003",
+    }
+    images = {
+        r["name"].removeprefix("dask-images-"): r["inputs"]["tags"][0] for r in plan.resources if r["type"] == IMAGE
+    }
+    assert containers(plan.resources)["dask-platform-gateway-processor-l0"]["image"] == images["processor-l0-local"]
+    assert containers(plan.resources)["dask-platform-gateway-staging"]["image"] == images["staging-local"]
+    assert not [key for key in images if key.startswith(("processor-", "staging-")) and key.endswith("-k8s")]
+
+
+def test_a_gateway_port_of_its_own_and_a_first_port() -> None:
+    plan = variant({"local": {"ports": {"firstGateway": 9000, "gateways": {"base-staging": 18000}}}})
+    assert published(plan.resources) == {
+        STAGING_GATEWAY: [("127.0.0.1", 18000, 8000)],
+        PROCESSOR_GATEWAY: [("127.0.0.1", 9001, 8000)],
+        JUPYTER_CONTAINER: [("127.0.0.1", 8888, 8888)],
+    }
+    assert plan.outputs["gatewayUrls"] == {
+        "base-staging": "http://127.0.0.1:18000",
+        "base-processor": "http://127.0.0.1:9001",
+    }
 
 
 def test_settings_change_the_containers() -> None:
@@ -148,19 +242,20 @@ def test_settings_change_the_containers() -> None:
         STACK,
         {
             "local": {
-                "ports": {"gateway": 18000, "jupyter": 18888},
+                "ports": {"jupyter": 18888},
                 "volumes": {"notebooks": "my-notebooks"},
                 "network": "my-net",
                 "restart": "on-failure",
                 "gateway": {"cpus": 1.5, "memory": "3g"},
-                "gatewayProfile": "processor",
             }
         },
     )
-    gateway = container(GATEWAY_CONTAINER, planned)["inputs"]
-    assert [(p["ip"], int(p["external"])) for p in gateway["ports"]] == [("127.0.0.1", 18000)]
-    assert (gateway["cpus"], int(gateway["memory"]), gateway["restart"]) == ("1.5", 3072, "on-failure")
-    assert ":local-py3.11.7-2024.5.2-" in gateway["image"]
+    for name in (STAGING_GATEWAY, PROCESSOR_GATEWAY):
+        gateway = container(name, planned)["inputs"]
+        assert (gateway["cpus"], int(gateway["memory"]), gateway["restart"]) == ("1.5", 3072, "on-failure")
+        assert gateway["networksAdvanced"][0]["name"] == "my-net"
+    assert [int(p["external"]) for p in container(JUPYTER_CONTAINER, planned)["inputs"]["ports"]] == [18888]
+    assert ":local-py3.11.7-2024.5.2-" in container(PROCESSOR_GATEWAY, planned)["inputs"]["image"]
     assert find(planned, VOLUME, "dask-local-volume-my-notebooks")["inputs"]["name"] == "my-notebooks"
     assert find(planned, NETWORK, "dask-local-network")["inputs"]["name"] == "my-net"
 
@@ -174,13 +269,45 @@ def runtime(values: dict[str, Any]) -> Any:
     return local_runtime(config, local_images(config, image_specs(images, config.gateway)))
 
 
+LOCAL_ONLY = {"images": {"processors": {}, "staging": None}}
+
+
 def test_the_rendered_containers_are_plain_data() -> None:
-    spec = runtime({})
-    assert [c.name for c in spec.containers] == [GATEWAY_CONTAINER, JUPYTER_CONTAINER]
-    assert spec.gateway.password_env == (PASSWORD_ENV,) and spec.jupyter.password_env == (CLIENT_PASSWORD_ENV,)
-    assert spec.jupyter.needs == (GATEWAY_CONTAINER,) and spec.gateway.wait_healthy
+    spec = runtime(LOCAL_ONLY)
+    assert [c.name for c in spec.containers] == [STAGING_GATEWAY, PROCESSOR_GATEWAY, JUPYTER_CONTAINER]
+    assert list(spec.gateways) == ["base-staging", "base-processor"]
+    assert spec.jupyter.needs == (STAGING_GATEWAY, PROCESSOR_GATEWAY)
+    assert all(gateway.wait_healthy for gateway in spec.gateways.values())
     assert all(port.ip == "127.0.0.1" for c in spec.containers for port in c.ports)
-    assert spec.gateway.image_key == "base-staging-local"
+    assert [g.image_key for g in spec.gateways.values()] == ["base-staging-local", "base-processor-local"]
+
+
+def test_the_password_goes_to_files_only_the_images_user_reads() -> None:
+    spec = runtime(LOCAL_ONLY)
+    for gateway in spec.gateways.values():
+        assert gateway.secret_files == (SecretFile("/etc/dask-gateway/password", "password", "1000", "1000", "0600"),)
+    assert spec.jupyter.secret_files == (
+        SecretFile("/etc/dask/dask-platform-auth.yaml", "dask-config", "1000", "1000", "0600"),
+    )
+    assert LOCAL_PASSWORD_FILE == "/etc/dask-gateway/password" and CLIENT_AUTH_FILE.startswith("/etc/dask/")
+    assert all(not container.env for container in spec.containers)
+
+
+def test_the_secret_files_hold_the_password_as_each_reader_expects() -> None:
+    (gateway_file,) = runtime(LOCAL_ONLY).gateways["base-staging"].secret_files
+    (client_file,) = runtime(LOCAL_ONLY).jupyter.secret_files
+    assert secret_file_content(gateway_file, 'p"w:d') == 'p"w:d'
+    assert secret_file_content(client_file, 'p"w:d') == (
+        '{"gateway": {"auth": {"type": "basic", "kwargs": {"password": "p\\"w:d"}}}}\n'
+    )
+
+
+def test_each_kernel_defaults_to_the_gateway_of_its_profiles_base_image() -> None:
+    config = parse({"environment": "local", **LOCAL_ONLY})
+    assert kernel_gateway_addresses(config) == {
+        "staging": "http://dask-gateway-base-staging:8000",
+        "processor": "http://dask-gateway-base-processor:8000",
+    }
 
 
 def test_only_a_local_stack_renders_containers() -> None:
@@ -192,3 +319,95 @@ def test_only_a_local_stack_renders_containers() -> None:
 @pytest.mark.parametrize(("size", "megabytes"), [("512m", 512), ("4g", 4096), ("1g", 1024)])
 def test_memory_sizes_in_megabytes(size: str, megabytes: int) -> None:
     assert memory_megabytes(size) == megabytes
+
+
+def test_each_kernel_layer_points_its_kernel_at_its_own_gateway_with_basic_auth() -> None:
+    layers = {
+        r["inputs"]["buildArgs"]["KERNEL_NAME"]: json.loads(r["inputs"]["buildArgs"]["KERNEL_DASK_CONFIG"])
+        for r in resources()
+        if r["type"] == IMAGE and "KERNEL_DASK_CONFIG" in r["inputs"]["buildArgs"]
+    }
+    # Local clusters are the gateway's processes: there is no image to choose, so no default options.
+    assert layers == {
+        "staging": {
+            "gateway": {
+                "address": "http://dask-gateway-base-staging:8000",
+                "auth": {"type": "basic"},
+                "cluster": {"options": {}},
+            }
+        },
+        "processor": {
+            "gateway": {
+                "address": "http://dask-gateway-base-processor:8000",
+                "auth": {"type": "basic"},
+                "cluster": {"options": {}},
+            }
+        },
+    }
+
+
+SECRET_SIGNATURE = "4dabf18193072939515e22adb298388d"
+SECRET_SIGNATURE_VALUE = "1b47061264138c4ac30d75fd1eb44270"
+"""How Pulumi's wire format marks a secret value: ``{SECRET_SIGNATURE: SECRET_SIGNATURE_VALUE, "value": ...}``."""
+
+
+class _Recorder(pulumi.runtime.Mocks):
+    """Registered inputs as the provider gets them: secrets decrypted, so the files' contents can be read."""
+
+    def __init__(self) -> None:
+        self.inputs: dict[str, dict[str, Any]] = {}
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        self.inputs[args.name] = dict(args.inputs)
+        return f"{args.name}-id", dict(args.inputs)
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+        return {}, []
+
+
+def _provider_inputs(spec: LocalRuntimeSpec, password: str) -> dict[str, dict[str, Any]]:
+    """What ``LocalRuntime`` hands pulumi-docker for ``spec``, under mocks set in a context of their own."""
+
+    def run_in_context() -> dict[str, dict[str, Any]]:
+        asyncio.set_event_loop(asyncio.new_event_loop())
+        recorder = _Recorder()
+        pulumi.runtime.set_mocks(recorder, project="dask-platform", stack="test", preview=True)
+
+        @pulumi.runtime.test  # type: ignore[misc]
+        def run() -> pulumi.Output[str]:
+            images = {c.image_key: pulumi.ComponentResource("test:index:Built", c.image_key) for c in spec.containers}
+            runtime = LocalRuntime("t", spec, images, pulumi.Output.secret(password))
+            return runtime.urn
+
+        run()
+        return recorder.inputs
+
+    return contextvars.copy_context().run(run_in_context)
+
+
+def test_pulumi_docker_gets_each_password_file_with_its_owner_mode_and_content() -> None:
+    inputs = _provider_inputs(runtime(LOCAL_ONLY), 'p"w:d')
+    uploads = {name.removeprefix("t-"): each["uploads"] for name, each in inputs.items() if "uploads" in each}
+    # The provider gets every upload list as a secret: encrypted in state, never shown.
+    assert all(value.get(SECRET_SIGNATURE) == SECRET_SIGNATURE_VALUE for value in uploads.values()), uploads
+    uploads = {name: value["value"] for name, value in uploads.items()}
+    gateway_file = {
+        "file": "/etc/dask-gateway/password",
+        "content": 'p"w:d',
+        "owner": "1000",
+        "group": "1000",
+        "permissions": "0600",
+    }
+    assert uploads == {
+        STAGING_GATEWAY: [gateway_file],
+        PROCESSOR_GATEWAY: [gateway_file],
+        JUPYTER_CONTAINER: [
+            {
+                "file": "/etc/dask/dask-platform-auth.yaml",
+                "content": '{"gateway": {"auth": {"type": "basic", "kwargs": {"password": "p\\"w:d"}}}}\n',
+                "owner": "1000",
+                "group": "1000",
+                "permissions": "0600",
+            }
+        ],
+    }

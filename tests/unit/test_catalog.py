@@ -105,6 +105,7 @@ def test_bases_get_their_profiles_exact_python_and_versions_and_local_adds_the_g
     data = json.loads(local.build_args["GATEWAY_OPTIONS"])
     assert (data["backend"], data["proxyAddress"]) == ("local", "0.0.0.0:8000")
     assert data["passwordEnv"] == "DASK_GATEWAY_PASSWORD"
+    assert data["passwordFile"] == "/etc/dask-gateway/password"
     assert data["passwordRequired"] is False
     assert data["options"]["image"] == {"default": "", "allowed": [], "maxLength": 512}
     for spec in (k8s, local):

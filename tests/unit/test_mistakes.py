@@ -561,13 +561,31 @@ MISTAKES = [
     ),
     Mistake(
         "a published port that is privileged or shared",
-        local(local={"ports": {"gateway": 9000, "jupyter": 9000}}),
-        "dask-platform:local.ports.jupyter = 9000: is already local.ports.gateway",
+        local(local={"ports": {"firstGateway": 9000, "jupyter": 9001}}),
+        "dask-platform:local.ports.firstGateway = 9000: gives gateway base-processor the port 9001, which is already "
+        "local.ports.jupyter; each container needs a port of its own on 127.0.0.1",
     ),
     Mistake(
         "a published port that is privileged or shared",
-        local(local={"ports": {"gateway": 70000}}),
-        "dask-platform:local.ports.gateway = 70000: Input should be less than or equal to 65535",
+        local(local={"ports": {"gateways": {"base-processor": 8888}}}),
+        "dask-platform:local.ports.gateways.base-processor = 8888: is already local.ports.jupyter",
+    ),
+    Mistake(
+        "a published port that is privileged or shared",
+        local(local={"ports": {"gateways": {"base-processor": 8000}}}),
+        "dask-platform:local.ports.firstGateway = 8000: gives gateway base-staging the port 8000, which is already "
+        "local.ports.gateways.base-processor",
+    ),
+    Mistake(
+        "a published port that is privileged or shared",
+        local(local={"ports": {"firstGateway": 65535}}),
+        "dask-platform:local.ports.firstGateway = 65535: gives gateway base-processor the port 65536, which is above "
+        "65535",
+    ),
+    Mistake(
+        "a published port that is privileged or shared",
+        local(local={"ports": {"jupyter": 70000}}),
+        "dask-platform:local.ports.jupyter = 70000: Input should be less than or equal to 65535",
     ),
     Mistake(
         "a local setting that cannot apply",
@@ -576,8 +594,27 @@ MISTAKES = [
     ),
     Mistake(
         "a local setting that cannot apply",
-        local(local={"gatewayProfile": "gpu"}),
-        'dask-platform:local.gatewayProfile = "gpu": no such image profile',
+        local(local={"ports": {"gateways": {"processor-gpu": 9000}}}),
+        "dask-platform:local.ports.gateways.processor-gpu = 9000: no such gateway; this stack's gateways are "
+        "base-staging, base-processor, staging, processor-l0, processor-s1ard, processor-mockup",
+    ),
+    Mistake(
+        "a local setting that cannot apply",
+        local(images={"processors": {"my_tool": {"requirements": "processors/l0/requirements.txt"}}}),
+        'dask-platform:images.processors.my_tool = "processor-my_tool": names the gateway '
+        "dask-gateway-processor-my_tool on the local network, which must be a DNS label",
+    ),
+    Mistake(
+        "a retired local setting",
+        local(local={"gatewayProfile": "staging"}),
+        'dask-platform:local.gatewayProfile = "staging": retired: every profile\'s local image now runs a gateway '
+        "of its own, and each kernel uses its profile's; remove it",
+    ),
+    Mistake(
+        "a retired local setting",
+        local(local={"ports": {"gateway": 8000}}),
+        "dask-platform:local.ports.gateway = 8000: retired: there is one gateway per local image now; set "
+        "local.ports.firstGateway",
     ),
     Mistake(
         "a namespace the platform does not have",
