@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import pulumi
 import pulumi_kubernetes as k8s
 
@@ -14,8 +16,10 @@ from components.namespaces import Namespaces
 from components.network import NetworkPolicies
 from components.operator import DaskOperator
 from components.session import DaskSession
+from components.smoke import SmokeCheck
 from components.stack import LoadedStack
 from components.teams import Teams
+from config.platform import PlatformConfig
 from render.catalog import image_specs, with_catalog_images
 from render.chart_values import gateway_values, operator_values
 from render.clusters import declared_cluster_manifests
@@ -32,6 +36,7 @@ from render.names import PASSWORD_SECRET_NAME, gateway_address, traefik_service_
 from render.network import network_policies
 from render.secrets import required_secrets
 from render.session import session_deployment
+from render.smoke import smoke_check_objects
 
 
 def port_forward_command(namespace: str, service: str, port: int) -> str:
@@ -196,3 +201,39 @@ class DaskPlatform(pulumi.ComponentResource):
             "requiredSecrets": required_secrets(config, token_from_secret_config=hub_token is not None),
             "images": self.images.references,
         }
+        self.smoke_check: SmokeCheck | None = None
+        if config.smoke_check_enabled:
+            token_from_config = hub_token is not None
+            self.smoke_check = self._smoke_check(name, config, password, token_from_config, by_name, built)
+            self.exports["smokeCheck"] = {
+                "job": self.smoke_check.job_name,
+                "firstWorkerSeconds": self.smoke_check.first_worker_seconds,
+            }
+
+    def _smoke_check(
+        self,
+        name: str,
+        config: PlatformConfig,
+        password: pulumi.Output[str] | None,
+        token_from_config: bool,
+        namespaces: Mapping[str, pulumi.Resource],
+        built: Mapping[str, pulumi.Resource],
+    ) -> SmokeCheck:
+        """The Job that computes through the gateway once the gateway, the operator and the images it runs exist;
+        its name carries a digest of both charts' values, so it runs again exactly when they change."""
+        values = gateway_values(
+            config,
+            password_secret_name=PASSWORD_SECRET_NAME if password is not None else None,
+            token_from_secret_config=token_from_config,
+        )
+        objects = smoke_check_objects(config, password is not None, values, operator_values(config))
+        images = sorted({config.session_image, config.gateway.image.reference} & set(built))
+        return SmokeCheck(
+            f"{name}-smoke",
+            objects,
+            password,
+            namespaces[config.session_namespace],
+            [self.gateway.chart, self.operator.chart, *(built[image] for image in images)],
+            self.provider,
+            opts=pulumi.ResourceOptions(parent=self),
+        )

@@ -25,6 +25,7 @@ from config.network import NetworkPoliciesConfig
 from config.operator import OperatorConfig
 from config.quantities import gateway_memory_bytes
 from config.session import SessionConfig
+from config.smoke import SmokeCheckConfig
 from config.teams import TeamConfig
 from config.types import ConfigModel, cross_section_problem
 
@@ -50,6 +51,8 @@ class PlatformConfig(ConfigModel):
     """Team namespaces with quotas (see Declared clusters and team namespaces)."""
     local: LocalConfig = LocalConfig()
     """Only with `environment: local`: the containers on this machine's Docker (see A laptop without Kubernetes)."""
+    smoke_check: SmokeCheckConfig = SmokeCheckConfig()
+    """A real computation at the end of every deploy that changes the gateway or the images (docs/operating.md)."""
 
     @property
     def is_prod(self) -> bool:
@@ -73,6 +76,10 @@ class PlatformConfig(ConfigModel):
         if self.is_local:
             return False
         return not self.is_prod if self.session.enabled is None else self.session.enabled
+
+    @property
+    def smoke_check_enabled(self) -> bool:
+        return not self.is_prod if self.smoke_check.enabled is None else self.smoke_check.enabled
 
     @property
     def session_namespace(self) -> str:
@@ -622,6 +629,25 @@ def _local_ports(config: PlatformConfig) -> Problems:
         claimed.setdefault(port, container)
 
 
+def _smoke_check(config: PlatformConfig) -> Problems:
+    """The check authenticates as a user would: with JupyterHub auth it needs a token the stack names."""
+    token = config.smoke_check.jupyterhub_token_secret
+    jupyterhub = config.gateway.auth.type == "jupyterhub"
+    if config.smoke_check_enabled and jupyterhub and token is None:
+        yield cross_section_problem(
+            ("smokeCheck", "enabled"),
+            config.smoke_check.enabled,
+            "the smoke check has no JupyterHub token to reach a JupyterHub-authenticated gateway with; set "
+            "smokeCheck.jupyterhubTokenSecret to an existing Secret holding one, or smokeCheck.enabled: false",
+        )
+    if token is not None and not jupyterhub:
+        yield cross_section_problem(
+            ("smokeCheck", "jupyterhubTokenSecret"),
+            token.model_dump(by_alias=True),
+            f"is for gateway.auth.type 'jupyterhub'; this gateway uses {config.gateway.auth.type!r}, remove it",
+        )
+
+
 CROSS_SECTION_RULES: tuple[Callable[[PlatformConfig], Problems], ...] = (
     _gateway_option_bounds,
     _extra_options,
@@ -640,6 +666,7 @@ CROSS_SECTION_RULES: tuple[Callable[[PlatformConfig], Problems], ...] = (
     _pull_policies,
     _images_targets,
     _local_stack,
+    _smoke_check,
 )
 
 
