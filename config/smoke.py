@@ -22,7 +22,7 @@ class SmokeCheckConfig(ConfigModel):
 
     enabled: bool | None = None
     """Run the check; defaults to on in dev and local, off in prod."""
-    timeout_seconds: int = Field(600, ge=60, le=3600)
+    timeout_seconds: int = Field(600, ge=120, le=3600)
     """How long the whole check may take, image pull and first worker included, before it counts as failed."""
     jupyterhub_token_secret: SmokeTokenSecret | None = None
     """With JupyterHub auth: the token the check authenticates with (a hub service or user allowed to start

@@ -32,6 +32,9 @@ DATA_ENV = "DASK_PLATFORM_SMOKE_CHECK"
 JOB_NAME_ENV = "DASK_PLATFORM_SMOKE_JOB"
 """The Job's name, from the pod's own label (Kubernetes' downward API), recorded with the result."""
 SERVICE_ACCOUNT_DIR = Path("/var/run/secrets/kubernetes.io/serviceaccount")
+"""Where Kubernetes mounts the pod's ServiceAccount token and the API server's CA."""
+SERVICE_ACCOUNT_DIR_ENV = "DASK_PLATFORM_SERVICE_ACCOUNT_DIR"
+"""Overrides ``SERVICE_ACCOUNT_DIR`` (for a check run outside a pod, such as the tests' own API server)."""
 SQUARES = 20
 """The computation: the sum of the squares of 0..19, each square a task on the worker."""
 
@@ -119,18 +122,21 @@ async def run_check(data: SmokeCheckData) -> dict[str, Any]:
 
 def write_result(target: ResultTarget, result: Mapping[str, Any], environ: Mapping[str, str] = os.environ) -> None:
     """Patch the result into the ConfigMap through the Kubernetes API, as the pod's ServiceAccount."""
-    host, port = environ["KUBERNETES_SERVICE_HOST"], environ["KUBERNETES_SERVICE_PORT"]
+    host, port = environ.get("KUBERNETES_SERVICE_HOST"), environ.get("KUBERNETES_SERVICE_PORT")
     url = f"https://{host}:{port}/api/v1/namespaces/{target['namespace']}/configmaps/{target['configMap']}"
+    if not (host and port):
+        raise SmokeCheckError("the check passed but cannot write its result: it runs outside a Kubernetes pod")
     body = json.dumps({"data": {target["key"]: json.dumps(result, sort_keys=True)}}).encode()
-    token = (SERVICE_ACCOUNT_DIR / "token").read_text().strip()
-    request = urllib.request.Request(
-        url,
-        data=body,
-        method="PATCH",
-        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/merge-patch+json"},
-    )
-    context = ssl.create_default_context(cafile=str(SERVICE_ACCOUNT_DIR / "ca.crt"))
+    credentials = Path(environ.get(SERVICE_ACCOUNT_DIR_ENV, str(SERVICE_ACCOUNT_DIR)))
     try:
+        token = (credentials / "token").read_text().strip()
+        context = ssl.create_default_context(cafile=str(credentials / "ca.crt"))
+        request = urllib.request.Request(
+            url,
+            data=body,
+            method="PATCH",
+            headers={"Authorization": f"Bearer {token}", "Content-Type": "application/merge-patch+json"},
+        )
         with urllib.request.urlopen(request, context=context, timeout=30):
             pass
     except OSError as error:
