@@ -15,6 +15,7 @@ from pydantic import Field, ValidationError, model_validator
 from pydantic_core import InitErrorDetails
 
 from config.clusters import DeclaredClusterConfig, ImageChoice, declared_resource_key, worker_group_name
+from config.cost import CostLabelsConfig
 from config.footprint import maximum_footprint, minimum_footprint, quota_problems
 from config.gateway import BUILT_IN_OPTIONS, ExtraOption, GatewayConfig
 from config.images import CATALOG_IMAGES, ImagesConfig
@@ -52,6 +53,8 @@ class PlatformConfig(ConfigModel):
     local: LocalConfig = LocalConfig()
     """Only with `environment: local`: the containers on this machine's Docker (see A laptop without Kubernetes)."""
     smoke_check: SmokeCheckConfig = SmokeCheckConfig()
+    cost_labels: CostLabelsConfig = CostLabelsConfig()
+    """Labels on every Dask pod that split its cost by user, team, cluster and profile (docs/operating.md)."""
     """A real computation at the end of every deploy that changes the gateway or the images (docs/operating.md)."""
 
     @property

@@ -8,7 +8,7 @@ from typing import Annotated
 from pydantic import AfterValidator, Field, model_validator
 
 from config.quantities import kubernetes_quantity
-from config.types import ConfigModel, KubernetesName, ResourceAmounts, Resources, resources_of
+from config.types import ConfigModel, KubernetesName, LabelValue, ResourceAmounts, Resources, resources_of
 
 RESERVED_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
 
@@ -49,6 +49,9 @@ class TeamConfig(ConfigModel):
     """The LimitRange defaults for containers that set no resources of their own."""
     gateway_groups: list[str] = Field(default_factory=list)
     """Gateway users in any of these groups (JupyterHub groups) get their clusters in this namespace."""
+    cost_center: LabelValue | None = None
+    """The organisation's cost centre, such as `cc-1234`: a label (key `costLabels.costCenterKey`) on every Dask
+    pod in the team's namespace."""
 
     @model_validator(mode="after")
     def _defaults_fit_the_quota(self) -> TeamConfig:

@@ -95,12 +95,14 @@ def gateway_options_data(
     password_required: bool = False,
     profile_images: Mapping[str, str] | None = None,
     default_profile: str | None = None,
+    cost_labels: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The JSON document ``shipped/gateway_config.py`` reads.
 
     ``team_namespaces`` maps a gateway user group to the namespace its users' clusters run in (Kubernetes only);
     ``password_env`` names the environment variable that carries the simple-auth password, if any;
-    ``profile_images`` maps each image profile to its k8s image, for the ``profile`` option.
+    ``profile_images`` maps each image profile to its k8s image, for the ``profile`` option;
+    ``cost_labels`` is what the handler labels pods with (``render.cost.gateway_cost_data``, Kubernetes only).
     """
     if team_namespaces and backend != "kubernetes":
         raise ValueError("team namespaces need the kubernetes backend: local clusters run in no namespace")
@@ -135,6 +137,8 @@ def gateway_options_data(
         data["options"]["gpu"] = _gpu_data(gateway.gpu_option)
     if backend == "kubernetes":
         data["pods"] = {"scheduler": _pod_data(gateway.scheduler), "worker": _pod_data(gateway.worker)}
+        if cost_labels is not None:
+            data["costLabels"] = dict(cost_labels)
     else:
         data["proxyAddress"] = LOCAL_PROXY_ADDRESS
     return data
