@@ -12,6 +12,7 @@ from components.gateway import DaskGateway
 from components.images import ImageCatalog
 from components.kubernetes import ChartRelease
 from components.local import LocalRuntime
+from components.local_smoke import local_smoke_checks as run_local_smoke_checks
 from components.namespaces import Namespaces
 from components.network import NetworkPolicies
 from components.operator import DaskOperator
@@ -32,6 +33,7 @@ from render.local import (
     local_images,
     local_runtime,
 )
+from render.local_smoke import local_smoke_checks
 from render.names import PASSWORD_SECRET_NAME, gateway_address, traefik_service_name
 from render.network import network_policies
 from render.secrets import required_secrets
@@ -70,7 +72,7 @@ class DaskPlatform(pulumi.ComponentResource):
         self.images = ImageCatalog(f"{name}-images", images, False, specs, loaded.secrets, opts=child)
         password = loaded.secrets.gateway_password
         runtime = local_runtime(config, specs)
-        LocalRuntime(f"{name}-local", runtime, self.images.images, password, opts=child)
+        local = LocalRuntime(f"{name}-local", runtime, self.images.images, password, opts=child)
         self.exports = {
             "gatewayUrl": gateway_url(config),
             "jupyterUrl": jupyter_url(config),
@@ -79,6 +81,11 @@ class DaskPlatform(pulumi.ComponentResource):
             "containers": [container.name for container in runtime.containers],
             "images": self.images.references,
         }
+        checks = local_smoke_checks(config, [runtime.gateway])
+        if checks:
+            self.exports["smokeCheck"] = run_local_smoke_checks(
+                f"{name}-smoke", checks, self.images.images, local.containers, local.network, password, child
+            )
 
     def _kubernetes(self, name: str, loaded: LoadedStack) -> None:
         specs = image_specs(loaded.platform.images, loaded.platform.gateway)

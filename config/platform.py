@@ -82,7 +82,12 @@ class PlatformConfig(ConfigModel):
 
     @property
     def smoke_check_enabled(self) -> bool:
-        return not self.is_prod if self.smoke_check.enabled is None else self.smoke_check.enabled
+        """On by default outside prod where the check can authenticate: with JupyterHub auth, only once the stack
+        names a token for it."""
+        if self.smoke_check.enabled is not None:
+            return self.smoke_check.enabled
+        can_authenticate = self.gateway.auth.type == "simple" or self.smoke_check.jupyterhub_token_secret is not None
+        return not self.is_prod and can_authenticate
 
     @property
     def session_namespace(self) -> str:

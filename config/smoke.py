@@ -21,7 +21,8 @@ class SmokeCheckConfig(ConfigModel):
     computes on it and shuts it down; the deploy fails when it cannot."""
 
     enabled: bool | None = None
-    """Run the check; defaults to on in dev and local, off in prod."""
+    """Run the check; defaults to on in dev and local (with JupyterHub auth, once `jupyterhubTokenSecret` is
+    set), off in prod."""
     timeout_seconds: int = Field(600, ge=120, le=3600)
     """How long the whole check may take, image pull and first worker included, before it counts as failed."""
     jupyterhub_token_secret: SmokeTokenSecret | None = None

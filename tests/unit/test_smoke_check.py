@@ -113,10 +113,12 @@ def test_with_jupyterhub_auth_the_job_reads_the_stacks_token_secret() -> None:
     assert "DASK_GATEWAY__AUTH__KWARGS__USERNAME" not in variables
 
 
-def test_with_jupyterhub_auth_and_no_token_the_check_is_refused_in_one_line() -> None:
-    values = {**DEV, "gateway": {"auth": JUPYTERHUB}, "session": {"enabled": False}}
+def test_with_jupyterhub_auth_and_no_token_the_check_is_off_by_default_and_refused_when_asked_for() -> None:
+    values: dict[str, Any] = {**DEV, "gateway": {"auth": JUPYTERHUB}, "session": {"enabled": False}}
+    assert parse(values).smoke_check_enabled is False
+    values["smokeCheck"] = {"enabled": True}
     assert error_for(values) == (
-        "Pulumi.test.yaml: dask-platform:smokeCheck.enabled = null: the smoke check has no JupyterHub token to reach "
+        "Pulumi.test.yaml: dask-platform:smokeCheck.enabled = true: the smoke check has no JupyterHub token to reach "
         "a JupyterHub-authenticated gateway with; set smokeCheck.jupyterhubTokenSecret to an existing Secret "
         "holding one, or smokeCheck.enabled: false"
     )
