@@ -25,8 +25,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, NotRequired, TypedDict
 
-from dask_gateway import Gateway
-
 DATA_ENV = "DASK_PLATFORM_SMOKE_CHECK"
 """The environment variable holding the JSON document this check reads."""
 JOB_NAME_ENV = "DASK_PLATFORM_SMOKE_JOB"
@@ -78,7 +76,7 @@ def _refusal(error: Exception) -> str | None:
     return None
 
 
-async def _compute(gateway: Gateway) -> dict[str, Any]:
+async def _compute(gateway: Any) -> dict[str, Any]:
     started = time.monotonic()
     cluster = await gateway.new_cluster()
     try:
@@ -106,6 +104,10 @@ async def _compute(gateway: Gateway) -> dict[str, Any]:
 
 async def run_check(data: SmokeCheckData) -> dict[str, Any]:
     """Start, scale, compute, check versions and stop; the result, or SmokeCheckError saying what went wrong."""
+    # Imported here: the program imports this module for its data contract and runs on requirements.txt, which
+    # has no dask_gateway client; the images that run the check have it.
+    from dask_gateway import Gateway
+
     try:
         async with Gateway(asynchronous=True) as gateway:
             return await asyncio.wait_for(_compute(gateway), data["timeoutSeconds"])

@@ -31,7 +31,7 @@ from render.gateway_options import gateway_options_data
 from render.names import PASSWORD_ENV
 from render.smoke import MODULE_DIR, PASSWORD_SECRET, RESULT_CONFIG_MAP, RESULT_KEY
 from shipped.smoke_check import SERVICE_ACCOUNT_DIR_ENV
-from tests.helpers import Resources, find, plan_variant, running_gateway
+from tests.helpers import Resources, find, plan_variant, running_gateway, stack_plan
 
 pytestmark = pytest.mark.slow
 
@@ -194,3 +194,39 @@ def test_the_smoke_job_fails_with_a_clear_message_when_the_gateway_refuses_its_p
         "authenticates with the session's gateway password or the stack's JupyterHub token; check that Secret"
     )
     assert run.patches == []
+
+
+def test_the_local_stacks_check_container_computes_on_a_real_gateway(tmp_path: Path) -> None:
+    """The local plan's check container: its command, environment and uploaded module, with the gateway's name on
+    the Docker network replaced by the loopback gateway (the local stack has no password by default)."""
+    (check,) = [
+        r
+        for r in stack_plan("local").resources
+        if r["type"] == "docker:index/container:Container" and "-smoke-check-" in r["inputs"]["name"]
+    ]
+    inputs = check["inputs"]
+    (upload,) = inputs["uploads"]
+    module = tmp_path / "smoke_check.py"
+    module.write_text(upload["content"])
+    command = [str(module) if part == upload["file"] else part for part in inputs["command"]]
+    environment = dict(entry.split("=", 1) for entry in inputs["envs"])
+    data = gateway_options_data(
+        read_stack(PROJECT_DIR / "Pulumi.local.yaml").gateway, default_image="unused", backend="local"
+    )
+    with running_gateway(tmp_path, data) as gateway:
+        environment["DASK_GATEWAY__ADDRESS"] = gateway.address
+        finished = subprocess.run(
+            command,
+            env={
+                "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.defpath}",
+                "HOME": str(tmp_path),
+                **environment,
+            },
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=CHECK_TIMEOUT,
+        )
+    assert finished.returncode == 0, finished.stderr
+    result = json.loads(finished.stdout.strip().splitlines()[-1])
+    assert sorted(result) == ["cluster", "firstWorkerSeconds", "totalSeconds"]

@@ -4,12 +4,15 @@ proves changes, with access to its one result ConfigMap only, and its stack sett
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from typing import Any
 
 import kubernetes_validate
 import pytest
 
 from config.pods import kubernetes_version
+from config.stack import PROJECT_DIR
 from render.chart_values import gateway_values, operator_values
 from render.smoke import SmokeCheckObjects, first_worker_seconds, smoke_check_objects, smoke_module_source
 from shipped import smoke_check
@@ -198,3 +201,10 @@ def test_the_figure_is_read_from_the_result_the_job_wrote() -> None:
     assert first_worker_seconds(written) == 12.5
     assert first_worker_seconds({}) is None
     assert first_worker_seconds(None) is None
+
+
+def test_the_program_imports_the_check_module_without_the_dask_gateway_client() -> None:
+    # requirements.txt installs no dask_gateway client: the module must import without it, as render/ does.
+    blocked = "import sys; sys.modules['dask_gateway'] = None; import render.smoke, shipped.smoke_check"
+    finished = subprocess.run([sys.executable, "-c", blocked], cwd=PROJECT_DIR, capture_output=True, text=True)
+    assert finished.returncode == 0, finished.stderr
