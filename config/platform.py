@@ -53,9 +53,9 @@ class PlatformConfig(ConfigModel):
     local: LocalConfig = LocalConfig()
     """Only with `environment: local`: the containers on this machine's Docker (see A laptop without Kubernetes)."""
     smoke_check: SmokeCheckConfig = SmokeCheckConfig()
+    """A real computation at the end of every deploy that changes the gateway or the images (docs/operating.md)."""
     cost_labels: CostLabelsConfig = CostLabelsConfig()
     """Labels on every Dask pod that split its cost by user, team, cluster and profile (docs/operating.md)."""
-    """A real computation at the end of every deploy that changes the gateway or the images (docs/operating.md)."""
 
     @property
     def is_prod(self) -> bool:
