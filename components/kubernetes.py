@@ -9,8 +9,10 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 from pulumi_kubernetes.helm import v4 as helm
+from pydantic.alias_generators import to_snake
 
 from config.types import ChartConfig
+from render.chart_pods import hardened_workload
 from render.names import PASSWORD_SECRET_KEY
 from render.secrets import opaque_secret
 
@@ -28,9 +30,15 @@ _RESOURCE_CLASSES: dict[tuple[str, str], type[pulumi.CustomResource]] = {
     ("rbac.authorization.k8s.io/v1", "RoleBinding"): k8s.rbac.v1.RoleBinding,
     ("rbac.authorization.k8s.io/v1", "ClusterRoleBinding"): k8s.rbac.v1.ClusterRoleBinding,
     ("networking.k8s.io/v1", "NetworkPolicy"): k8s.networking.v1.NetworkPolicy,
+    (
+        "admissionregistration.k8s.io/v1",
+        "ValidatingAdmissionPolicy",
+    ): k8s.admissionregistration.v1.ValidatingAdmissionPolicy,
+    (
+        "admissionregistration.k8s.io/v1",
+        "ValidatingAdmissionPolicyBinding",
+    ): k8s.admissionregistration.v1.ValidatingAdmissionPolicyBinding,
 }
-# Top-level manifest fields whose Python argument name differs from the manifest's.
-_ARGUMENT_NAMES = {"roleRef": "role_ref", "stringData": "string_data", "aggregationRule": "aggregation_rule"}
 
 
 def declare(
@@ -45,13 +53,14 @@ def declare(
     resources) becomes a ``CustomResource``.
     """
     api_version, kind = manifest["apiVersion"], manifest["kind"]
-    fields = {
-        _ARGUMENT_NAMES.get(key, key): value for key, value in manifest.items() if key not in ("apiVersion", "kind")
-    }
     resource_class = _RESOURCE_CLASSES.get((api_version, kind))
     if resource_class is None:
+        # A custom resource takes its top-level fields (spec, and any other) as they are written.
+        fields = {key: value for key, value in manifest.items() if key not in ("apiVersion", "kind")}
         return k8s.apiextensions.CustomResource(name, api_version=api_version, kind=kind, **fields, **extra, opts=opts)
-    return resource_class(name, **fields, **extra, opts=opts)
+    # The typed classes take each top-level field as its snake_case argument; nested values keep the API's names.
+    arguments = {to_snake(key): value for key, value in manifest.items() if key not in ("apiVersion", "kind")}
+    return resource_class(name, **arguments, **extra, opts=opts)
 
 
 def secret_from_config(
@@ -78,11 +87,26 @@ class ChartRelease:
     values: Mapping[str, Any]
 
 
+def harden_chart_pods(args: pulumi.ResourceTransformArgs) -> pulumi.ResourceTransformResult | None:
+    """A transform for a chart's objects: every workload's pods run as non-root with seccomp RuntimeDefault, no
+    privilege escalation and no capabilities (``render/chart_pods.py``); anything else passes unchanged.
+
+    Pulumi hands a chart's children over with their manifest fields as the provider names them (``apiVersion``,
+    ``spec``), so the render layer's function applies to them as it does to a manifest.
+    """
+    kind = args.type_.rpartition(":")[2]
+    hardened = hardened_workload(kind, args.props)
+    if hardened is None:
+        return None
+    return pulumi.ResourceTransformResult(props=hardened, opts=args.opts)
+
+
 def helm_release(
     name: str, release_name: str, chart_name: str, release: ChartRelease, opts: pulumi.ResourceOptions
 ) -> helm.Chart:
     """A pinned chart from its repository, rendered by Pulumi with its CRDs: ``skip_crds=False`` makes a chart
-    version bump update the CRDs too, which Helm itself never does."""
+    version bump update the CRDs too, which Helm itself never does. Its pods are hardened by
+    ``harden_chart_pods``, since neither chart offers values for all of that."""
     return helm.Chart(
         name,
         helm.ChartArgs(
@@ -94,5 +118,5 @@ def helm_release(
             values=dict(release.values),
             skip_crds=False,
         ),
-        opts=opts,
+        opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(transforms=[harden_chart_pods])),
     )

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -28,3 +29,29 @@ class Namespaces(pulumi.ComponentResource):
             each: declare(each, namespace(each, level), child) for each, level in levels.items()
         }
         self.register_outputs({"names": list(self.by_name)})
+
+
+QUOTA_SUFFIXES = {"ResourceQuota": "quota", "LimitRange": "defaults"}
+
+
+class NamespaceQuotas(pulumi.ComponentResource):
+    """Per namespace, its ResourceQuota and LimitRange, declared once the namespace exists."""
+
+    def __init__(
+        self,
+        name: str,
+        manifests: Mapping[str, Sequence[Mapping[str, Any]]],
+        namespaces: Mapping[str, pulumi.Resource],
+        provider: k8s.Provider,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("dask-platform:namespaces:NamespaceQuotas", name, None, opts)
+        self.by_namespace: dict[str, list[pulumi.CustomResource]] = {}
+        """What must hold before pods start in each namespace."""
+        for each, objects in manifests.items():
+            in_namespace = pulumi.ResourceOptions(parent=self, provider=provider, depends_on=[namespaces[each]])
+            self.by_namespace[each] = [
+                declare(f"{name}-{each}-{QUOTA_SUFFIXES[manifest['kind']]}", dict(manifest), in_namespace)
+                for manifest in objects
+            ]
+        self.register_outputs({"namespaces": list(self.by_namespace)})

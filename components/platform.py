@@ -7,13 +7,14 @@ from collections.abc import Mapping
 import pulumi
 import pulumi_kubernetes as k8s
 
+from components.admission import AdmissionPolicy
 from components.clusters import DaskClusters
 from components.gateway import DaskGateway
 from components.images import ImageCatalog
 from components.kubernetes import ChartRelease
 from components.local import LocalRuntime
 from components.local_smoke import local_smoke_checks as run_local_smoke_checks
-from components.namespaces import Namespaces
+from components.namespaces import NamespaceQuotas, Namespaces
 from components.network import NetworkPolicies
 from components.operator import DaskOperator
 from components.session import DaskSession
@@ -21,6 +22,7 @@ from components.smoke import SmokeCheck
 from components.stack import LoadedStack
 from components.teams import Teams
 from config.platform import PlatformConfig
+from render.admission import admission_manifests
 from render.catalog import image_specs, with_catalog_images
 from render.chart_values import gateway_values, operator_values
 from render.clusters import declared_cluster_manifests
@@ -39,6 +41,7 @@ from render.network import network_policies
 from render.secrets import required_secrets
 from render.session import session_deployment
 from render.smoke import smoke_check_objects
+from render.user_quotas import user_quota_manifests
 
 
 def port_forward_command(namespace: str, service: str, port: int) -> str:
@@ -103,8 +106,8 @@ class DaskPlatform(pulumi.ComponentResource):
             f"{name}-images", config.images, config.images.pushes(config.is_prod), specs, secrets, opts=child
         )
         namespaces = config.namespaces
-        # The gateway chart's pods set no security context, so its namespace (and the operator's) enforce the
-        # stack's level; users' namespaces hold only pods the platform locks down, and enforce theirs.
+        # The charts' pods are hardened by a transform (components/kubernetes.py), so the gateway's and the
+        # operator's namespaces can enforce `restricted` like users' namespaces; each level is the stack's.
         levels = {namespaces.gateway: namespaces.pod_security, config.operator_namespace: namespaces.pod_security}
         levels |= dict.fromkeys(namespaces.users, namespaces.user_pod_security)
         self.namespaces = Namespaces(
@@ -115,6 +118,10 @@ class DaskPlatform(pulumi.ComponentResource):
             opts=child,
         )
         by_name = self.namespaces.by_name
+        # Most users' clusters run in the user namespaces: each is capped like a team's.
+        self.user_quotas = NamespaceQuotas(
+            f"{name}-user-quotas", user_quota_manifests(config), by_name, self.provider, opts=child
+        )
         self.operator = DaskOperator(
             f"{name}-operator",
             ChartRelease(
@@ -139,8 +146,10 @@ class DaskPlatform(pulumi.ComponentResource):
                 self.provider,
                 opts=child,
             )
-        # What a pod in each namespace waits for: the namespace and, in a team's, its quota and container defaults.
-        pod_namespaces: dict[str, list[pulumi.Resource]] = {each: [by_name[each]] for each in namespaces.users}
+        # What a pod in each namespace waits for: the namespace, its quota and its container defaults.
+        pod_namespaces: dict[str, list[pulumi.Resource]] = {
+            each: [by_name[each], *self.user_quotas.by_namespace[each]] for each in namespaces.users
+        }
         if self.teams is not None:
             for team, team_namespace in self.teams.namespaces.items():
                 pod_namespaces[team] = [team_namespace, *self.teams.quotas[team]]
@@ -175,6 +184,9 @@ class DaskPlatform(pulumi.ComponentResource):
         if policies:
             every_namespace = {**by_name, **(self.teams.namespaces if self.teams is not None else {})}
             NetworkPolicies(f"{name}-network", policies, every_namespace, self.provider, opts=child)
+        admission = admission_manifests(config)
+        if admission:
+            AdmissionPolicy(f"{name}-admission", admission, self.provider, opts=child)
         address = gateway_address(namespaces.gateway, config.gateway.service.port)
         self.session: DaskSession | None = None
         if config.session_enabled:

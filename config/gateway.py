@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import AfterValidator, Field, model_validator
 
 from config.pods import ChartPod, PodSettings, Toleration
 from config.quantities import gateway_memory_bytes
@@ -34,6 +34,46 @@ OptionName = Annotated[
 BUILT_IN_OPTIONS = ("image", "worker_cores", "worker_cores_limit", "worker_memory", "profile", "worker_gpus")
 """Options the platform itself offers; an admin-declared option takes another name."""
 CLUSTER_CONFIG_TARGETS = ("scheduler_cores", "scheduler_memory", "cluster_max_workers")
+FREE_TEXT_PATTERN = r"[-A-Za-z0-9 _.,:;/@+=#%~()\[\]]*"
+"""What a free-text option (a string option without choices, the image, the worker memory) may contain: no
+control characters, quotes, backslashes or ``$``, so a value is safe in a label, an environment variable
+(where Kubernetes expands ``$(NAME)``) and a log line."""
+FREE_TEXT_HELP = "letters, digits, spaces and - _ . , : ; / @ + = # % ~ ( ) [ ]"
+DEFAULT_MAX_LENGTH = 256
+"""The longest value of a free-text option unless the stack sets ``maxLength``."""
+RESERVED_LABEL_DOMAINS = ("dask.org", "kubernetes.io", "k8s.io")
+"""Label prefixes (and their subdomains) that dask-gateway, the operator and Kubernetes select pods by: a user's
+value there would let a pod pass for another cluster's, or for a platform component."""
+RESERVED_ENV_NAMES = frozenset(
+    {"PATH", "HOME", "SHELL", "USER", "HOSTNAME", "DASK_CONFIG", "DASK_ROOT_CONFIG", "DASK_INTERNAL_INHERIT_CONFIG"}
+)
+RESERVED_ENV_PREFIXES = ("LD_", "PYTHON", "DASK_GATEWAY_", "DASK_PLATFORM_", "DASK_DISTRIBUTED__COMM__")
+"""Names the dynamic loader, Python and Dask read before any user code runs, or that carry the gateway's own
+settings (its API token, TLS files and address): a user's value there would change how the platform starts."""
+
+
+def _free_label_key(value: str) -> str:
+    prefix = value.rpartition("/")[0]
+    for domain in RESERVED_LABEL_DOMAINS:
+        if prefix == domain or prefix.endswith(f".{domain}"):
+            raise ValueError(
+                f"uses the reserved prefix {prefix!r}: {', '.join(RESERVED_LABEL_DOMAINS)} and their subdomains "
+                "select pods for the gateway, the operator and Kubernetes; use your own, such as example.com/team"
+            )
+    return value
+
+
+def _free_env_name(value: str) -> str:
+    if value in RESERVED_ENV_NAMES or value.startswith(RESERVED_ENV_PREFIXES):
+        raise ValueError(
+            "is reserved (PATH, HOME, LD_*, PYTHON*, DASK_GATEWAY_*, DASK_PLATFORM_*, DASK_DISTRIBUTED__COMM__*, "
+            "DASK_CONFIG...): the loader, Python, Dask or the gateway read it before user code"
+        )
+    return value
+
+
+OptionLabelKey = Annotated[LabelKey, AfterValidator(_free_label_key)]
+OptionEnvName = Annotated[EnvName, AfterValidator(_free_env_name)]
 
 
 class JupyterHubAuthConfig(ConfigModel):
@@ -135,9 +175,10 @@ class OptionTarget(ConfigModel):
 
     cluster_config: Literal["scheduler_cores", "scheduler_memory", "cluster_max_workers"] | None = None
     """A field of the cluster's configuration: scheduler cores, scheduler memory or its worker cap."""
-    env: EnvName | None = None
-    """An environment variable on the cluster's scheduler and workers."""
-    label: LabelKey | None = None
+    env: OptionEnvName | None = None
+    """An environment variable on the cluster's scheduler and workers; not one the loader, Python or Dask read
+    at start (such as `PATH`, `LD_PRELOAD`, `PYTHONPATH`) nor the gateway's own `DASK_GATEWAY_*`."""
+    label: OptionLabelKey | None = None
     """A label on the cluster's scheduler and worker pods."""
 
     @model_validator(mode="after")
@@ -163,7 +204,9 @@ class ExtraOption(ConfigModel):
     max: float | None = None
     """With `integer` and `float`: the largest value allowed."""
     choices: list[str] = Field(default_factory=list)
-    """With `string`: the values allowed; empty allows any text."""
+    """With `string`: the values allowed; empty allows free text (letters, digits, spaces and `-_.,:;/@+=#%~()[]`)."""
+    max_length: int | None = Field(None, ge=1, le=4096)
+    """With `string` without choices: the longest value allowed; unset allows 256 characters."""
     goes_to: OptionTarget = OptionTarget()
     """Where the value goes; unset keeps it with the cluster only."""
 
@@ -204,6 +247,8 @@ class GatewayConfig(ConfigModel):
     """Most memory one gateway cluster may use in all, such as `"64 G"`."""
     cluster_max_workers: int = Field(8, gt=0)
     """Most workers one gateway cluster may run."""
+    clusters_per_user: int | None = Field(None, gt=0)
+    """Most gateway clusters one user may run at once (pending or running); unset sets no cap."""
     idle_timeout_seconds: int = Field(1800, ge=0)
     """0 disables the idle timeout; prod policy requires it on."""
     cluster_namespace: KubernetesName | None = None

@@ -20,7 +20,17 @@ CATALOG_IMAGES = "catalog"
 RESERVED_IMAGE_NAMES = ("dask-gateway", "staging", "jupyter", "jupyter-build", "build-cache")
 """Repository names under ``<registry>/dask/`` that the catalog uses itself, so no processor may take them."""
 
+DEBIAN_RELEASE = "bookworm"
+"""The Debian release of every image: the official ``python:<version>-slim-<release>`` images build on it."""
+PYTHON_BASE_DIGESTS = {
+    "python:3.13.12-slim-bookworm": "sha256:a58daefb915e1e03ad48f3ca4df8832065412c5c35cacb9d39f4229184de12b6",
+    "python:3.11.7-slim-bookworm": "sha256:d11b9bd5e49ea7401753d78f4d3b56f3aec952b85b49bcae88981f0452818e0b",
+}
+"""The multi-arch index digests the official Python images are pinned to, unless a profile sets ``baseDigest``.
+Refresh with ``docker buildx imagetools inspect python:<tag>`` or ``crane digest python:<tag>`` (README: Images)."""
+
 _IMAGE_PATH_COMPONENT = re.compile(r"[a-z0-9]+(?:[._-][a-z0-9]+)*")
+_SHA256_DIGEST = re.compile(r"sha256:[0-9a-f]{64}")
 _REGISTRY = re.compile(r"[a-z0-9.-]+(?::\d+)?(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*")
 
 
@@ -36,8 +46,36 @@ def _registry(value: str) -> str:
     return value
 
 
+def _sha256_digest(value: str) -> str:
+    if not _SHA256_DIGEST.fullmatch(value):
+        raise ValueError("must be an image digest: sha256: followed by 64 lowercase hexadecimal digits")
+    return value
+
+
 RegistryPrefix = Annotated[str, AfterValidator(_registry)]
+ImageDigest = Annotated[str, AfterValidator(_sha256_digest)]
+
+
+def python_base_tag(python: str) -> str:
+    return f"python:{python}-slim-{DEBIAN_RELEASE}"
+
+
+def _known_base_digest(python: str, digest: str | None) -> str | None:
+    if digest is None and python_base_tag(python) not in PYTHON_BASE_DIGESTS:
+        raise ValueError(
+            f"no digest is known for {python_base_tag(python)}: set baseDigest to its index digest "
+            f"(`docker buildx imagetools inspect {python_base_tag(python)}` prints it)"
+        )
+    return digest
+
+
 ImageName = Annotated[str, AfterValidator(_image_name_part)]
+
+
+def pinned_python_base(python: str, digest: str | None) -> str:
+    """``python:<python>-slim-bookworm@sha256:...``: by ``digest``, else by the digest the platform pins."""
+    tag = python_base_tag(python)
+    return f"{tag}@{digest or PYTHON_BASE_DIGESTS[tag]}"
 
 
 class ImageProfile(ConfigModel):
@@ -45,6 +83,17 @@ class ImageProfile(ConfigModel):
 
     python: ExactVersion
     dask: ExactVersion
+    base_digest: ImageDigest | None = None
+    """The digest of ``python:<python>-slim-bookworm`` the images build on; unset: the one the platform pins."""
+
+    @model_validator(mode="after")
+    def _base_is_pinned(self) -> ImageProfile:
+        _known_base_digest(self.python, self.base_digest)
+        return self
+
+    def python_base(self) -> str:
+        """The official Python image this profile builds on, by tag and digest."""
+        return pinned_python_base(self.python, self.base_digest)
 
 
 class ProcessorConfig(ConfigModel):
@@ -66,6 +115,16 @@ class JupyterConfig(ConfigModel):
     """Build the JupyterLab image with one kernel per profile."""
     python: ExactVersion = "3.13.12"
     """The Python running JupyterLab itself; every kernel runs its own profile's Python."""
+    base_digest: ImageDigest | None = None
+    """The digest of ``python:<python>-slim-bookworm`` JupyterLab builds on; unset: the one the platform pins."""
+
+    @model_validator(mode="after")
+    def _base_is_pinned(self) -> JupyterConfig:
+        _known_base_digest(self.python, self.base_digest)
+        return self
+
+    def python_base(self) -> str:
+        return pinned_python_base(self.python, self.base_digest)
 
 
 def _default_profiles() -> dict[str, ImageProfile]:

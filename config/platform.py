@@ -14,10 +14,18 @@ from typing import Literal
 from pydantic import Field, ValidationError, model_validator
 from pydantic_core import InitErrorDetails
 
+from config.admission import AdmissionConfig
 from config.clusters import DeclaredClusterConfig, ImageChoice, declared_resource_key, worker_group_name
 from config.cost import CostLabelsConfig
 from config.footprint import maximum_footprint, minimum_footprint, quota_problems
-from config.gateway import BUILT_IN_OPTIONS, ExtraOption, GatewayConfig
+from config.gateway import (
+    BUILT_IN_OPTIONS,
+    DEFAULT_MAX_LENGTH,
+    FREE_TEXT_HELP,
+    FREE_TEXT_PATTERN,
+    ExtraOption,
+    GatewayConfig,
+)
 from config.images import CATALOG_IMAGES, ImagesConfig
 from config.kubernetes import KubernetesConfig
 from config.local import LocalConfig
@@ -27,8 +35,10 @@ from config.operator import OperatorConfig
 from config.quantities import gateway_memory_bytes
 from config.session import SessionConfig
 from config.smoke import SmokeCheckConfig
+from config.team_limits import team_gateway_limits
 from config.teams import TeamConfig
 from config.types import ConfigModel, cross_section_problem
+from config.user_quotas import QuotaAmounts, UserNamespace, UserQuota, quota_amounts, user_quota_problems
 
 Problems = Iterator[InitErrorDetails]
 JUPYTERHUB_SERVICE_CHART = (2026, 3, 0)
@@ -46,6 +56,8 @@ class PlatformConfig(ConfigModel):
     session: SessionConfig = SessionConfig()
     images: ImagesConfig = ImagesConfig()
     network_policies: NetworkPoliciesConfig = NetworkPoliciesConfig()
+    admission: AdmissionConfig = AdmissionConfig()
+    """The admission policy on user and team namespaces (see Pods the platform runs, docs/admission.md)."""
     clusters: list[DeclaredClusterConfig] = Field(default_factory=list)
     """Declared Dask clusters (see Declared clusters and team namespaces)."""
     teams: list[TeamConfig] = Field(default_factory=list)
@@ -109,6 +121,19 @@ class PlatformConfig(ConfigModel):
             return self.namespaces.users[0]
         return self.namespaces.operator
 
+    def user_namespace(self, name: str) -> UserNamespace:
+        """What runs in the user namespace ``name``, for its quota."""
+        platform_pods = [self.session.resources] if self.session_enabled and self.session_namespace == name else []
+        if self.operator_namespace == name:
+            platform_pods.append(self.operator.resources)
+        declared = [cluster for cluster in self.clusters if cluster.enabled and cluster.namespace == name]
+        return UserNamespace(name, self.gateway_cluster_namespace == name, declared, platform_pods)
+
+    def user_quota(self, name: str) -> QuotaAmounts:
+        """The ResourceQuota amounts of the user namespace ``name``."""
+        quota = self.namespaces.user_quotas.get(name, UserQuota())
+        return quota_amounts(self.gateway, quota, self.user_namespace(name))
+
     @property
     def session_image(self) -> str:
         return self.session.image or self.gateway.image.reference
@@ -130,6 +155,48 @@ def _namespace_choices(config: PlatformConfig) -> Problems:
         yield cross_section_problem(
             ("gateway", "clusterNamespace"), config.gateway.cluster_namespace, f"must be {listed}"
         )
+
+
+def _namespace_roles(config: PlatformConfig) -> Problems:
+    """Each platform namespace has one role: the gateway's default-deny policy and Pod Security level would
+    otherwise be declared twice (a duplicate resource), and the chart's pods would get the users' level."""
+    namespaces = config.namespaces
+    for index, user in enumerate(namespaces.users):
+        if user == namespaces.gateway:
+            yield cross_section_problem(
+                ("namespaces", "users", index),
+                user,
+                "is namespaces.gateway: clusters need a namespace apart from the gateway's; list another name",
+            )
+    if config.operator.scope == "cluster" and namespaces.operator == namespaces.gateway:
+        yield cross_section_problem(
+            ("namespaces", "operator"),
+            namespaces.operator,
+            "is namespaces.gateway: the operator needs a namespace apart from the gateway's; pick another name",
+        )
+
+
+def _admission_exemptions(config: PlatformConfig) -> Problems:
+    """Exempting the identities users' pods and clusters run as would switch the admission policy off for them."""
+    admission = config.admission
+    for index, group in enumerate(admission.exempt_groups):
+        namespace = group.removeprefix("system:serviceaccounts:")
+        if group != namespace and namespace in config.user_namespaces:
+            yield cross_section_problem(
+                ("admission", "exemptGroups", index),
+                group,
+                f"holds every ServiceAccount of the user namespace {namespace!r}, users' own included; name the "
+                "deployer's ServiceAccount in admission.exemptUsers instead",
+            )
+    for index, user in enumerate(admission.exempt_users):
+        parts = user.split(":")
+        if len(parts) == 4 and parts[:2] == ["system", "serviceaccount"] and parts[2] in config.user_namespaces:
+            yield cross_section_problem(
+                ("admission", "exemptUsers", index),
+                user,
+                f"is a ServiceAccount of the user namespace {parts[2]!r}, where users' clusters run; exempt an "
+                "identity of a namespace users cannot use",
+            )
 
 
 def _operator_scope(config: PlatformConfig) -> Problems:
@@ -229,8 +296,26 @@ def _option_value_problems(option: ExtraOption, at: tuple[str | int, ...]) -> Pr
             yield cross_section_problem(
                 (*at, "default"), option.default, f"must be one of the choices {', '.join(option.choices)}"
             )
+        elif not option.choices:
+            yield from _free_text_problems(option, at)
     elif option.choices:
         yield cross_section_problem((*at, "choices"), option.choices, "only string options have choices")
+    if option.max_length is not None and (option.type != "string" or option.choices):
+        yield cross_section_problem(
+            (*at, "maxLength"), option.max_length, "only string options without choices take free text to cap"
+        )
+    for choice in option.choices:
+        if not re.fullmatch(FREE_TEXT_PATTERN, choice):
+            yield cross_section_problem((*at, "choices"), choice, f"may contain only {FREE_TEXT_HELP}")
+
+
+def _free_text_problems(option: ExtraOption, at: tuple[str | int, ...]) -> Problems:
+    default = str(option.default)
+    cap = option.max_length or DEFAULT_MAX_LENGTH
+    if len(default) > cap:
+        yield cross_section_problem((*at, "default"), default, f"is longer than the option's {cap} characters")
+    elif not re.fullmatch(FREE_TEXT_PATTERN, default):
+        yield cross_section_problem((*at, "default"), default, f"may contain only {FREE_TEXT_HELP}")
 
 
 def _option_target_problems(config: PlatformConfig, option: ExtraOption, at: tuple[str | int, ...]) -> Problems:
@@ -342,6 +427,10 @@ def _teams(config: PlatformConfig) -> Problems:
                     f"group {group!r} already sends its clusters to team {group_owner[group]!r}",
                 )
             group_owner.setdefault(group, team.name)
+
+
+def _team_gateway_limits(config: PlatformConfig) -> Problems:
+    yield from team_gateway_limits(config.gateway, config.teams, list(config.images.profiles))
 
 
 def _image_profiles(index: int, cluster: DeclaredClusterConfig, profiles: list[str]) -> Problems:
@@ -472,6 +561,18 @@ def _quotas(config: PlatformConfig) -> Problems:
                 )
 
 
+def _user_quotas(config: PlatformConfig) -> Problems:
+    if config.is_local:
+        return
+    yield from user_quota_problems(
+        config.gateway,
+        config.namespaces.user_quotas,
+        [config.user_namespace(name) for name in config.namespaces.users],
+        config.clusters,
+        config.namespaces.user_container_defaults,
+    )
+
+
 def _auth_and_session(config: PlatformConfig) -> Problems:
     auth = config.gateway.auth.type
     if auth == "simple":
@@ -532,10 +633,19 @@ def _pull_policies(config: PlatformConfig) -> Problems:
             yield cross_section_problem(("clusters", index, "imagePullPolicy"), "Never", never)
 
 
-KUBERNETES_SECTIONS = ("kubernetes", "namespaces", "operator", "session", "network_policies", "clusters", "teams")
+KUBERNETES_SECTIONS = (
+    "kubernetes",
+    "namespaces",
+    "operator",
+    "session",
+    "network_policies",
+    "admission",
+    "clusters",
+    "teams",
+)
 """Sections that only mean something on Kubernetes: a local stack refuses them."""
 LOCAL_GATEWAY_KEYS = frozenset(
-    {"auth", "cluster_options", "cluster_max_cores", "cluster_max_memory", "cluster_max_workers"}
+    {"auth", "cluster_options", "cluster_max_cores", "cluster_max_memory", "cluster_max_workers", "clusters_per_user"}
     | {"idle_timeout_seconds", "extra_options"}
 )
 """What a local stack's gateway takes from ``dask-platform:gateway``; the rest configures the chart and its pods."""
@@ -661,13 +771,17 @@ CROSS_SECTION_RULES: tuple[Callable[[PlatformConfig], Problems], ...] = (
     _extra_options,
     _jupyterhub,
     _namespace_choices,
+    _namespace_roles,
+    _admission_exemptions,
     _operator_scope,
     _catalog_and_gateway,
     _teams,
+    _team_gateway_limits,
     _clusters,
     _cluster_shapes,
     _unique_names,
     _quotas,
+    _user_quotas,
     _auth_and_session,
     _exposure,
     _target_cluster,

@@ -955,10 +955,6 @@ class UpstreamFinding:
 _OPERATOR_RESOURCES = frozenset(
     {"pods", "pods/status", "services", "services/status", "deployments", "deployments/status", "events"}
 )
-_GATEWAY_NO_SECURITY = (
-    "the dask-gateway chart sets no securityContext on its api and controller pods and has no value for one "
-    "(the dask-gateway-server image itself runs as a non-root user); a Pulumi transform on the chart could add it"
-)
 UPSTREAM_FINDINGS: tuple[UpstreamFinding, ...] = (
     UpstreamFinding(
         OPERATOR_COMPONENT,
@@ -997,23 +993,6 @@ UPSTREAM_FINDINGS: tuple[UpstreamFinding, ...] = (
         frozenset({"secrets"}),
         "known upstream grant: traefik's Kubernetes CRD provider watches Secrets (TLS stores and options) across "
         "namespaces, because the chart lets it route to clusters in any namespace; the chart has no namespaced option",
-    ),
-    UpstreamFinding(
-        GATEWAY_COMPONENT,
-        ("Deployment",),
-        r"(api|controller)-.+",
-        "root",
-        frozenset({"gateway", "controller"}),
-        _GATEWAY_NO_SECURITY,
-    ),
-    UpstreamFinding(
-        GATEWAY_COMPONENT,
-        ("Deployment",),
-        r"(api|controller|traefik)-.+",
-        "seccomp",
-        frozenset({"gateway", "controller", "traefik"}),
-        "the dask-gateway chart sets no seccomp profile on its pods and has no value for one; a Pulumi transform on "
-        "the chart could add seccompProfile RuntimeDefault",
     ),
 )
 

@@ -35,9 +35,8 @@ from config.stack import PROJECT_DIR
 from render.gateway_options import gateway_config_source, gateway_data_text, gateway_options_data
 from render.names import PASSWORD_ENV
 
-DEBIAN_RELEASE = "bookworm"
 TINI_VERSION = "0.19.0-1+b3"
-"""tini as packaged in Debian ``DEBIAN_RELEASE``; pinned like every other input of an image."""
+"""tini as packaged in Debian ``config.images.DEBIAN_RELEASE``; pinned like every other input of an image."""
 LOCK_PLATFORM = "x86_64-manylinux_2_36"
 """The platform locks are resolved for: glibc 2.36 is Debian bookworm's, so every locked wheel runs on the images."""
 DIGEST_LENGTH = 12
@@ -287,7 +286,8 @@ def _base_spec(images: ImagesConfig, name: str, target: Target, gateway: Gateway
     locks = [_base_lock(images, profile, "k8s")]
     build_args = {
         "PYTHON_VERSION": profile.python,
-        "DEBIAN_RELEASE": DEBIAN_RELEASE,
+        # By digest, so the content tag covers what the image is built on.
+        "PYTHON_BASE": profile.python_base(),
         "TINI_VERSION": TINI_VERSION,
         "DASK_VERSION": profile.dask,
         "DASK_GATEWAY_VERSION": images.dask_gateway_version,
@@ -352,8 +352,7 @@ def _jupyter_specs(images: ImagesConfig, bases: dict[str, ImageSpec], root: Path
     ipykernel from the kernel's lock. The last layer is the Jupyter image; the others are build steps."""
     server_lock = _jupyter_server_lock(images)
     server_args = {
-        "PYTHON_VERSION": images.jupyter.python,
-        "DEBIAN_RELEASE": DEBIAN_RELEASE,
+        "PYTHON_BASE": images.jupyter.python_base(),
         "TINI_VERSION": TINI_VERSION,
         "SERVER_LOCK": server_lock.removeprefix("images/jupyter/"),
     }

@@ -82,6 +82,7 @@ def gateway_values(
         profile_images={name: profile_image(config.images, name) for name in config.images.profiles},
         default_profile=config.images.default_profile,
         cost_labels=gateway_cost_data(config),
+        teams=config.teams,
     )
     env: list[dict[str, Any]] = [gateway_data_env(data)]
     auth: dict[str, Any] = {"type": gateway.auth.type}

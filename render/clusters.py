@@ -33,7 +33,7 @@ from render.dask import (
     WORKER_COMMAND,
     WORKER_DASHBOARD_PORT,
 )
-from render.names import PLATFORM_LABEL
+from render.names import DECLARED_LABEL, PLATFORM_LABEL
 from render.pods import CONTAINER_SECURITY, POD_SECURITY, container_settings, placement_spec, resource_requirements
 
 DASK_API_VERSION = "kubernetes.dask.org/v1"
@@ -125,7 +125,7 @@ def worker_spec(config: PlatformConfig, cluster: DeclaredClusterConfig, group: W
         cluster,
         group,
         {"replicas": group.replicas, "spec": _pod_spec(config, container, group, group.gpu)},
-        declared_cost_labels(config, cluster, image),
+        declared_cost_labels(config, cluster, image, group, cluster),
     )
 
 
@@ -166,7 +166,7 @@ def scheduler_spec(config: PlatformConfig, cluster: DeclaredClusterConfig) -> di
         cluster,
         cluster.scheduler,
         {"spec": _pod_spec(config, container, cluster.scheduler), "service": service},
-        declared_cost_labels(config, cluster, image),
+        declared_cost_labels(config, cluster, image, cluster),
     )
 
 
@@ -181,6 +181,8 @@ def cluster_spec(config: PlatformConfig, cluster: DeclaredClusterConfig) -> dict
 def _metadata(name: str, cluster: DeclaredClusterConfig) -> dict[str, Any]:
     metadata: dict[str, Any] = {"name": name, "namespace": cluster.namespace, "labels": dict(PLATFORM_LABEL)}
     metadata["labels"].update(cluster.labels)
+    # Last, so that no label of the stack's can unmark it.
+    metadata["labels"].update(DECLARED_LABEL)
     if cluster.annotations:
         metadata["annotations"] = dict(cluster.annotations)
     return metadata
@@ -203,7 +205,7 @@ def _job_spec(config: PlatformConfig, cluster: DeclaredClusterConfig) -> dict[st
         cluster,
         job,
         {"spec": {**_pod_spec(config, container, job), "restartPolicy": "Never"}},
-        declared_cost_labels(config, cluster, image),
+        declared_cost_labels(config, cluster, image, job, cluster),
     )
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from config.clusters import DeclaredClusterConfig
+from config.clusters import DeclaredClusterConfig, ImageChoice
 from config.cost import CLUSTER_LABEL, PROFILE_LABEL, TEAM_LABEL, USER_LABEL
 from config.platform import PlatformConfig
 from render.catalog import profile_image
@@ -24,9 +24,11 @@ CLUSTER_NAME_OPTION = "cluster_name"
 
 
 def image_profiles(config: PlatformConfig) -> dict[str, str]:
-    """Each catalog k8s image -> the profile that builds it (the first profile, where two build the same)."""
+    """Each catalog k8s image -> the profile that builds it; where two profiles build the same image, the default
+    profile, else the first."""
+    names = [config.images.default_profile, *config.images.profiles]
     profiles: dict[str, str] = {}
-    for name in config.images.profiles:
+    for name in names:
         profiles.setdefault(profile_image(config.images, name), label_safe(name))
     return profiles
 
@@ -63,15 +65,20 @@ def gateway_cost_data(config: PlatformConfig) -> dict[str, Any]:
     }
 
 
-def declared_cost_labels(config: PlatformConfig, cluster: DeclaredClusterConfig, image: str) -> dict[str, str]:
-    """The cost labels of one pod of a declared cluster that runs ``image``."""
+def declared_cost_labels(
+    config: PlatformConfig, cluster: DeclaredClusterConfig, image: str, *choices: ImageChoice
+) -> dict[str, str]:
+    """The cost labels of one pod of a declared cluster that runs ``image``, picked by the first of ``choices``
+    that names an image or a profile (a profile named is the profile, whatever other profile builds the same)."""
+    chosen = next((choice for choice in choices if choice.image is not None or choice.profile is not None), None)
+    profile = label_safe(chosen.profile) if chosen is not None and chosen.profile is not None else None
     keys = _keys(config)
     team = _team(config, cluster.namespace)
     labels = {
         keys["user"]: DECLARED_USER,
         keys["team"]: team["team"],
         keys["cluster"]: cluster.name,
-        keys["profile"]: image_profiles(config).get(image, CUSTOM_PROFILE),
+        keys["profile"]: profile or image_profiles(config).get(image, CUSTOM_PROFILE),
     }
     if "costCenter" in team:
         labels[keys["costCenter"]] = team["costCenter"]

@@ -13,9 +13,18 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
-from config.gateway import ExtraOption, GatewayConfig, GpuOption, MemoryOption
+from config.gateway import (
+    DEFAULT_MAX_LENGTH,
+    FREE_TEXT_HELP,
+    FREE_TEXT_PATTERN,
+    ExtraOption,
+    GatewayConfig,
+    GpuOption,
+    MemoryOption,
+)
 from config.pods import Placement, PodSettings
 from config.quantities import gateway_memory_bytes
+from config.teams import TeamConfig
 from render.dask import SCHEDULER_COMMAND, WORKER_COMMAND
 from render.pods import (
     CONTAINER_SECURITY,
@@ -29,6 +38,9 @@ from shipped.gateway_config import DATA_ENV
 
 Backend = Literal["kubernetes", "local"]
 
+IMAGE_MAX_LENGTH = 512
+"""The longest image reference the image option takes: a registry name, a path, a tag and a digest."""
+MEMORY_MAX_LENGTH = 32
 LOCAL_PROXY_ADDRESS = "0.0.0.0:8000"
 """The ``local`` image's scheduler proxy; the API listens on dask-gateway-server's default port 8000 too."""
 
@@ -40,6 +52,7 @@ def gateway_config_source() -> str:
 
 def _memory_bounds(memory: MemoryOption) -> dict[str, Any]:
     return {
+        "maxLength": MEMORY_MAX_LENGTH,
         "default": memory.default,
         "min": memory.min,
         "max": memory.max,
@@ -76,8 +89,32 @@ def _extra_option(option: ExtraOption) -> dict[str, Any]:
         data.update(min=option.min, max=option.max)
     if option.choices:
         data["choices"] = list(option.choices)
+    elif option.type == "string":
+        data["maxLength"] = option.max_length or DEFAULT_MAX_LENGTH
     if option.goes_to.cluster_config == "scheduler_memory":
         data["bytes"] = {choice: gateway_memory_bytes(choice) for choice in option.choices}
+    return data
+
+
+def _team_limits(gateway: GatewayConfig, team: TeamConfig) -> dict[str, Any]:
+    """A team's option bounds, cluster limits and profiles, each the gateway's where the team sets none."""
+    limits = team.gateway
+    assert limits is not None
+    options = gateway.cluster_options
+    memory = limits.cluster_max_memory or gateway.cluster_max_memory
+    data: dict[str, Any] = {
+        "workerCores": (limits.worker_cores or options.worker_cores).model_dump(),
+        "workerCoresLimit": (limits.worker_cores_limit or options.worker_cores_limit).model_dump(),
+        "workerMemory": _memory_bounds(limits.worker_memory or options.worker_memory),
+        "limits": {
+            "clusterMaxCores": float(limits.cluster_max_cores or gateway.cluster_max_cores),
+            "clusterMaxMemory": gateway_memory_bytes(memory),
+            "clusterMaxWorkers": limits.cluster_max_workers or gateway.cluster_max_workers,
+            "clustersPerUser": limits.clusters_per_user or gateway.clusters_per_user,
+        },
+    }
+    if limits.profiles is not None:
+        data["profiles"] = list(limits.profiles)
     return data
 
 
@@ -95,14 +132,16 @@ def gateway_options_data(
     password_required: bool = False,
     profile_images: Mapping[str, str] | None = None,
     default_profile: str | None = None,
+    teams: Sequence[TeamConfig] = (),
     cost_labels: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The JSON document ``shipped/gateway_config.py`` reads.
 
     ``team_namespaces`` maps a gateway user group to the namespace its users' clusters run in (Kubernetes only);
     ``password_env`` names the environment variable that carries the simple-auth password, if any;
-    ``profile_images`` maps each image profile to its k8s image, for the ``profile`` option;
-    ``cost_labels`` is what the handler labels pods with (``render.cost.gateway_cost_data``, Kubernetes only).
+    ``profile_images`` maps each image profile to its k8s image, for the ``profile`` option; ``teams`` bring
+    their own gateway limits, applied to their users (``teamLimits``, by team namespace); ``cost_labels`` is
+    what the handler labels pods with (``render.cost.gateway_cost_data``, Kubernetes only).
     """
     if team_namespaces and backend != "kubernetes":
         raise ValueError("team namespaces need the kubernetes backend: local clusters run in no namespace")
@@ -113,17 +152,20 @@ def gateway_options_data(
     data: dict[str, Any] = {
         "backend": backend,
         "options": {
-            "image": {"default": default_image, "allowed": allowed},
+            "image": {"default": default_image, "allowed": allowed, "maxLength": IMAGE_MAX_LENGTH},
+            "freeText": {"pattern": FREE_TEXT_PATTERN, "help": FREE_TEXT_HELP},
             "workerCores": options.worker_cores.model_dump(),
             "workerCoresLimit": options.worker_cores_limit.model_dump(),
             "workerMemory": _memory_bounds(options.worker_memory),
             "extra": [_extra_option(option) for option in gateway.extra_options],
         },
         "teamNamespaces": dict(team_namespaces or {}),
+        "teamLimits": {team.name: _team_limits(gateway, team) for team in teams if team.gateway is not None},
         "limits": {
             "clusterMaxCores": float(gateway.cluster_max_cores),
             "clusterMaxMemory": gateway_memory_bytes(gateway.cluster_max_memory),
             "clusterMaxWorkers": gateway.cluster_max_workers,
+            "clustersPerUser": gateway.clusters_per_user,
             "idleTimeout": float(gateway.idle_timeout_seconds),
         },
         "schedulerCommand": list(SCHEDULER_COMMAND),

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 PLATFORM_LABEL = {"app.kubernetes.io/part-of": "dask-platform"}
 
+DECLARED_LABEL = {"dask-platform/declared": "true"}
+"""On every custom resource of a declared cluster: the admission policy refuses users' changes to what it marks."""
+
 GATEWAY_RELEASE = "dask-gateway"
 OPERATOR_RELEASE = "dask-kubernetes-operator"
 
@@ -23,7 +26,18 @@ JUPYTERHUB_TOKEN_KEY = "api-token"
 
 SESSION_NAME = "dask-session"
 TEAM_QUOTA_NAME = "dask-platform-team-quota"
+USER_QUOTA_NAME = "dask-platform-user-quota"
 TEAM_LIMIT_RANGE_NAME = "dask-platform-container-defaults"
+
+
+def gateway_controller_service_account() -> str:
+    """The ServiceAccount the gateway chart's controller runs as: it creates gateway clusters' pods and Secrets."""
+    return f"controller-{GATEWAY_RELEASE}"
+
+
+def operator_service_account() -> str:
+    """The ServiceAccount the operator chart's pod runs as: the chart names it after the release."""
+    return OPERATOR_RELEASE
 
 
 def traefik_service_name() -> str:

@@ -18,14 +18,21 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from dask_gateway_server.backends.base import PublicException
 from dask_gateway_server.options import Bool, Float, Integer, Options, Select, String
 from dask_gateway_server.traitlets import MemoryLimit
+from traitlets.utils.importstring import import_item
 
 DATA_ENV = "DASK_PLATFORM_GATEWAY"
 """The environment variable holding the JSON document this configuration reads."""
 LOCAL_BACKEND = "dask_gateway_server.backends.local.UnsafeLocalBackend"
 """Local clusters run as processes of the gateway's own non-root user, so the backend must not switch users."""
+KUBE_BACKEND = "dask_gateway_server.backends.kubernetes.KubeBackend"
+"""What the chart sets as the backend before this file runs."""
 GPU_RESOURCE = "nvidia.com/gpu"
+CONTROL_CHARACTER = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+SHOWN_CHARACTERS = 40
+"""How much of a refused text a message shows."""
 LABEL_VALUE = re.compile(r"([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?")
 """What Kubernetes takes as a label value: a free-text option that becomes a label must fit it."""
 UNNAMED_CLUSTER = "unnamed"
@@ -60,6 +67,8 @@ def checked_image(value: str, image: Mapping[str, Any]) -> str:
     chosen = value.strip()
     if not chosen:
         raise ValueError(f"image must name an image, such as {image['default']!r}")
+    if chosen in image.get("refused", ()):
+        raise ValueError(f"image {chosen!r} belongs to a profile your team may not use")
     allowed: list[str] = image["allowed"]
     if allowed and chosen not in allowed:
         raise ValueError(f"image {chosen!r} is not offered here; choose one of {', '.join(allowed)}")
@@ -124,6 +133,13 @@ def label_safe(value: str) -> str:
     return f"{kept}-{digest}" if kept else digest
 
 
+def _profile_label(data: Mapping[str, Any], options: Any, image: str) -> str:
+    """The profile the user picked when the image came from it, else the profile that builds the image."""
+    if "profile" in data["options"] and str(options.image).strip() == data["options"]["image"]["default"]:
+        return label_safe(str(options.profile))
+    return str(data["costLabels"]["profiles"].get(image, CUSTOM_PROFILE))
+
+
 def _cost_overrides(data: Mapping[str, Any], options: Any, user: Any, overrides: dict[str, Any]) -> None:
     """Who pays for the cluster's pods: its user, team (and cost centre), name and profile, as pod labels."""
     cost = data.get("costLabels")
@@ -137,7 +153,7 @@ def _cost_overrides(data: Mapping[str, Any], options: Any, user: Any, overrides:
         keys["user"]: label_safe(str(user.name)),
         keys["team"]: team["team"],
         keys["cluster"]: label_safe(named) if named.strip() else UNNAMED_CLUSTER,
-        keys["profile"]: cost["profiles"].get(overrides["image"], CUSTOM_PROFILE),
+        keys["profile"]: _profile_label(data, options, overrides["image"]),
     }
     if "costCenter" in team:
         labels[keys["costCenter"]] = team["costCenter"]
@@ -178,11 +194,16 @@ def cluster_overrides(data: Mapping[str, Any], options: Any, user: Any) -> dict[
         "worker_memory": memory,
         "worker_memory_limit": memory,
     }
-    # A team's users get their clusters in the team's namespace; the first matching team in stack order wins.
-    for group, namespace in data["teamNamespaces"].items():
-        if group in user.groups:
-            overrides["namespace"] = namespace
-            break
+    # A team's users get their clusters in the team's namespace, within the team's cluster limits.
+    namespace = team_namespace(data, user)
+    if namespace is not None:
+        overrides["namespace"] = namespace
+    limits = data["limits"]
+    overrides.update(
+        cluster_max_cores=limits["clusterMaxCores"],
+        cluster_max_memory=limits["clusterMaxMemory"],
+        cluster_max_workers=limits["clusterMaxWorkers"],
+    )
     _extra_overrides(data, options, overrides)
     _gpu_overrides(data, options, overrides)
     _cost_overrides(data, options, user, overrides)
@@ -198,49 +219,189 @@ class Choice(Select):
         return super().validate(x)
 
 
+def _shown(text: str) -> str:
+    """A refused value as a message shows it: a long one is cut, so a refusal never echoes 100 kB back."""
+    return repr(text if len(text) <= SHOWN_CHARACTERS else text[:SHOWN_CHARACTERS] + "...")
+
+
+class FreeText(String):
+    """A string field with a length cap and the stack's character set: text that may end up in pod labels,
+    environment variables and the stored cluster record."""
+
+    def __init__(self, field: str, text: Mapping[str, Any], max_length: int, **kwargs: Any) -> None:
+        self.max_length = max_length
+        self.characters = re.compile(text["pattern"])
+        self.characters_help = text["help"]
+        super().__init__(field, **kwargs)
+
+    def validate(self, x: Any) -> Any:
+        super().validate(x)
+        if len(x) > self.max_length:
+            raise ValueError(f"{self.field} takes at most {self.max_length} characters, got {len(x)}")
+        if CONTROL_CHARACTER.search(x):
+            raise ValueError(
+                f"{self.field} must not contain control characters (newline, carriage return, tab, NUL...), "
+                f"got {_shown(x)}"
+            )
+        if not self.characters.fullmatch(x):
+            raise ValueError(f"{self.field} may contain only {self.characters_help}, got {_shown(x)}")
+        return x
+
+
+class FiniteFloat(Float):
+    """A float field that refuses NaN and infinities (which compare false with any bound, and which JSON cannot
+    store) and bools (which Python counts as numbers)."""
+
+    def validate(self, x: Any) -> Any:
+        if isinstance(x, bool):
+            raise TypeError(f"{self.field} must be a number, got {x!r}")
+        if isinstance(x, int):
+            try:
+                x = float(x)
+            except OverflowError:
+                raise ValueError(
+                    f"{self.field} must be a finite number, got an integer of {len(str(x))} digits"
+                ) from None
+        if isinstance(x, float) and not math.isfinite(x):
+            raise ValueError(f"{self.field} must be a finite number, got {x!r}")
+        return super().validate(x)
+
+
+class WholeNumber(Integer):
+    """An integer field that refuses bools, which Python counts as integers."""
+
+    def validate(self, x: Any) -> Any:
+        if isinstance(x, bool):
+            raise TypeError(f"{self.field} must be an integer, got {x!r}")
+        return super().validate(x)
+
+
 def _float_option(name: str, label: str, bounds: Mapping[str, Any]) -> Float:
-    return Float(name, default=bounds["default"], min=bounds["min"], max=bounds["max"], label=label)
+    return FiniteFloat(name, default=bounds["default"], min=bounds["min"], max=bounds["max"], label=label)
 
 
-def _declared_field(option: Mapping[str, Any]) -> Any:
+def _declared_field(option: Mapping[str, Any], text: Mapping[str, Any], max_workers: int) -> Any:
     name, label, default = option["name"], option["label"], option["default"]
     if option["type"] == "integer":
-        return Integer(name, default=default, min=option["min"], max=option["max"], label=label)
+        high = option["max"]
+        if option["target"].get("clusterConfig") == "cluster_max_workers":
+            # A worker cap chosen by a user stays within the cap of the user's team.
+            high = min(high, max_workers)
+            default = min(default, high)
+        return WholeNumber(name, default=default, min=option["min"], max=high, label=label)
     if option["type"] == "float":
-        return Float(name, default=default, min=option["min"], max=option["max"], label=label)
+        return FiniteFloat(name, default=default, min=option["min"], max=option["max"], label=label)
     if option["type"] == "bool":
         return Bool(name, default=default, label=label)
     if option.get("choices"):
         return Choice(name, option["choices"], default=default, label=label)
-    return String(name, default=default, label=label)
+    return FreeText(name, text, option["maxLength"], default=default, label=label)
 
 
-def cluster_options(data: Mapping[str, Any]) -> Options:
-    """The options users see in ``gateway.cluster_options()``: names and types their notebooks rely on first,
-    then the profile and GPU choices and the admin-declared options."""
-    options = data["options"]
+def team_namespace(data: Mapping[str, Any], user: Any) -> str | None:
+    """The namespace of the user's team: the first team in stack order that lists one of the user's groups,
+    compared exactly (case and spaces count)."""
+    groups = getattr(user, "groups", ())
+    for group, namespace in data["teamNamespaces"].items():
+        if group in groups:
+            return str(namespace)
+    return None
+
+
+def scoped_data(data: Mapping[str, Any], user: Any) -> dict[str, Any]:
+    """The data as one user sees it: the option bounds, cluster limits and profiles of the user's team, where
+    the team has its own (``teamLimits``), in place of the gateway's."""
+    scoped = dict(data)
+    namespace = team_namespace(data, user)
+    team = data.get("teamLimits", {}).get(namespace) if namespace is not None else None
+    if team is None:
+        return scoped
+    options = dict(data["options"])
+    for key in ("workerCores", "workerCoresLimit", "workerMemory"):
+        options[key] = team[key]
+    if "profile" in options and "profiles" in team:
+        images = {name: image for name, image in options["profile"]["images"].items() if name in team["profiles"]}
+        default = options["profile"]["default"]
+        options["profile"] = {"default": default if default in images else next(iter(images)), "images": images}
+        refused = set(data["options"]["profile"]["images"].values()) - set(images.values())
+        image = dict(options["image"])
+        image["refused"] = sorted(refused)
+        image["allowed"] = [each for each in image["allowed"] if each not in refused]
+        options["image"] = image
+    scoped["options"] = options
+    scoped["limits"] = {**data["limits"], **team["limits"]}
+    return scoped
+
+
+def cluster_options(data: Mapping[str, Any], user: Any = None) -> Options:
+    """The options ``user`` sees in ``gateway.cluster_options()``, with the bounds of the user's team: names and
+    types notebooks rely on first, then the profile and GPU choices and the admin-declared options."""
+    scoped = scoped_data(data, user)
+    options = scoped["options"]
+    text = options["freeText"]
 
     def handler(chosen: Any, user: Any) -> dict[str, Any]:
-        return cluster_overrides(data, chosen, user)
+        return cluster_overrides(scoped, chosen, user)
 
     fields = [
-        String("image", default=options["image"]["default"], label="Image"),
+        FreeText("image", text, options["image"]["maxLength"], default=options["image"]["default"], label="Image"),
         _float_option("worker_cores", "Worker cores", options["workerCores"]),
         _float_option("worker_cores_limit", "Worker cores limit", options["workerCoresLimit"]),
-        String("worker_memory", default=options["workerMemory"]["default"], label="Worker memory"),
+        FreeText(
+            "worker_memory",
+            text,
+            options["workerMemory"]["maxLength"],
+            default=options["workerMemory"]["default"],
+            label="Worker memory",
+        ),
     ]
     if "profile" in options:
         profiles = options["profile"]
         fields.append(Choice("profile", list(profiles["images"]), default=profiles["default"], label="Profile"))
     if "gpu" in options:
-        fields.append(Integer("worker_gpus", default=0, min=0, max=options["gpu"]["max"], label="GPUs per worker"))
-    fields += [_declared_field(option) for option in options["extra"]]
+        gpus = options["gpu"]["max"]
+        fields.append(WholeNumber("worker_gpus", default=0, min=0, max=gpus, label="GPUs per worker"))
+    max_workers = scoped["limits"]["clusterMaxWorkers"]
+    fields += [_declared_field(option, text, max_workers) for option in options["extra"]]
     return Options(*fields, handler=handler)
+
+
+def clusters_per_user(data: Mapping[str, Any], user: Any) -> int | None:
+    """How many clusters ``user`` may run at once: the user's team's cap, else the gateway's; None for no cap."""
+    cap = scoped_data(data, user)["limits"].get("clustersPerUser")
+    return None if cap is None else int(cap)
+
+
+def capped_backend(base: type, data: Mapping[str, Any]) -> type:
+    """``base`` refusing a new cluster while its user already runs as many as the user may."""
+
+    class CappedBackend(base):
+        async def start_cluster(self, user: Any, cluster_options: Any) -> Any:
+            cap = clusters_per_user(data, user)
+            if cap is not None:
+                # The backend's own listing: the user's pending and running clusters.
+                running = len(await self.list_clusters(username=user.name))
+                if running >= cap:
+                    raise PublicException(
+                        f"{user.name} already runs {running} of at most {cap} clusters; shut one down first"
+                    )
+            return await super().start_cluster(user, cluster_options)
+
+    CappedBackend.__name__ = CappedBackend.__qualname__ = f"Capped{base.__name__}"
+    return CappedBackend
+
+
+def _has_cluster_cap(data: Mapping[str, Any]) -> bool:
+    teams = data.get("teamLimits", {}).values()
+    return data["limits"].get("clustersPerUser") is not None or any(
+        team["limits"].get("clustersPerUser") is not None for team in teams
+    )
 
 
 def configure(c: Any, data: Mapping[str, Any], environ: Mapping[str, str] = os.environ) -> None:
     """Apply the data to a dask-gateway-server config object ``c``."""
-    c.Backend.cluster_options = cluster_options(data)
+    # Built per user, so that each user's options carry the bounds of the user's team.
+    c.Backend.cluster_options = lambda user: cluster_options(data, user)
     limits = data["limits"]
     c.ClusterConfig.cluster_max_cores = limits["clusterMaxCores"]
     c.ClusterConfig.cluster_max_memory = limits["clusterMaxMemory"]
@@ -257,6 +418,9 @@ def configure(c: Any, data: Mapping[str, Any], environ: Mapping[str, str] = os.e
     if data["backend"] == "local":
         c.DaskGateway.backend_class = LOCAL_BACKEND
         c.Proxy.address = data["proxyAddress"]
+    if _has_cluster_cap(data):
+        base = c.DaskGateway.backend_class if "backend_class" in c.DaskGateway else KUBE_BACKEND
+        c.DaskGateway.backend_class = capped_backend(import_item(base) if isinstance(base, str) else base, data)
     password_env = data.get("passwordEnv")
     if password_env is not None:
         # The password comes from a Kubernetes Secret (or the container's environment), never from the data.

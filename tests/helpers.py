@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import functools
+import importlib.resources
 import json
 import os
 import socket
@@ -21,7 +22,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+import jsonschema
 import pytest
+import yaml
 from dask_gateway_server.backends.kubernetes import KubeBackend, KubeClusterConfig
 from dask_gateway_server.models import User
 from traitlets.config.loader import PyFileConfigLoader
@@ -332,6 +335,65 @@ def cluster_config_for(backend: KubeBackend, request: Mapping[str, Any], user: U
 
 
 # ---------------------------------------------------------------------------------------------------------------
+# The operator's CRD schemas
+
+OPERATOR_CHART = (
+    importlib.resources.files("dask_kubernetes") / "operator" / "deployment" / "helm" / "dask-kubernetes-operator"
+)
+
+
+def _closed(schema: Any) -> Any:
+    """The schema with ``additionalProperties: false`` on every object that lists its properties."""
+    if isinstance(schema, list):
+        return [_closed(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    closed = {key: _closed(value) for key, value in schema.items()}
+    if (
+        schema.get("type") == "object"
+        and "properties" in schema
+        and "additionalProperties" not in schema
+        and not schema.get("x-kubernetes-preserve-unknown-fields")
+    ):
+        closed["additionalProperties"] = False
+    return closed
+
+
+@functools.cache
+def crd_validators() -> dict[tuple[str, str], jsonschema.protocols.Validator]:
+    """(apiVersion, kind) -> a validator for every served version of every CRD in the chart."""
+    validators: dict[tuple[str, str], jsonschema.protocols.Validator] = {}
+    with importlib.resources.as_file(OPERATOR_CHART / "crds") as crds:
+        for path in sorted(Path(crds).glob("*.yaml")):
+            crd = yaml.safe_load(path.read_text())
+            spec = crd["spec"]
+            for version in spec["versions"]:
+                if not version["served"]:
+                    continue
+                schema = copy.deepcopy(version["schema"]["openAPIV3Schema"])
+                # Every object carries these; the CRD schema leaves them to the API server.
+                schema["properties"].update(
+                    apiVersion={"type": "string"}, kind={"type": "string"}, metadata={"type": "object"}
+                )
+                # Draft 7 counts 2.0 as an integer, as the API server does with JSON numbers.
+                validators[(f"{spec['group']}/{version['name']}", spec["names"]["kind"])] = jsonschema.Draft7Validator(
+                    _closed(schema)
+                )
+    return validators
+
+
+def schema_errors(manifest: dict[str, Any]) -> list[str]:
+    key = (manifest["apiVersion"], manifest["kind"])
+    validator = crd_validators().get(key)
+    if validator is None:
+        return [f"no served CRD version for {key} in the operator chart"]
+    return [
+        f"{'.'.join(str(part) for part in error.absolute_path) or '<root>'}: {error.message}"
+        for error in validator.iter_errors(manifest)
+    ]
+
+
+# ---------------------------------------------------------------------------------------------------------------
 # Objects the charts deploy (imported here, so that only this section needs helm-python-sdk)
 
 from policy.rules import Resource  # noqa: E402
@@ -402,3 +464,73 @@ def plan_with_teams(count: int, stack: str = "prod") -> Plan:
 def dependency_edges(resources: Resources) -> int:
     """How many resource-to-resource dependencies a plan records."""
     return sum(len(resource["dependencies"]) for resource in resources)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# What `pulumi up` would do between two plans
+
+PropertyPath = tuple[str | int, ...]
+
+
+def property_path(text: str) -> PropertyPath:
+    """``spec.worker.spec`` or ``spec.containers[0].image`` as Pulumi parses a property path (``*`` matches any
+    one key or index)."""
+    parts: list[str | int] = []
+    for part in text.split("."):
+        name, *indexes = part.replace("]", "").split("[")
+        parts.append(name)
+        parts += [int(index) if index != "*" else "*" for index in indexes]
+    return tuple(parts)
+
+
+def changed_paths(old: Any, new: Any, at: PropertyPath = ()) -> list[PropertyPath]:
+    """The innermost paths where two input values differ, as a provider's detailed diff reports them: a key
+    added, removed or changed in a mapping, an element in a list."""
+    if isinstance(old, dict) and isinstance(new, dict):
+        keys = [*old, *(key for key in new if key not in old)]
+        return [path for key in keys for path in changed_paths(old.get(key), new.get(key), (*at, key))]
+    if isinstance(old, list) and isinstance(new, list):
+        shared = [
+            path
+            for index, (a, b) in enumerate(zip(old, new, strict=False))
+            for path in changed_paths(a, b, (*at, index))
+        ]
+        return shared + [(*at, index) for index in range(min(len(old), len(new)), max(len(old), len(new)))]
+    return [] if old == new else [at]
+
+
+def covers(pattern: PropertyPath, path: PropertyPath) -> bool:
+    """Whether a ``replaceOnChanges`` path covers a changed path: it is the path itself or one of its parents."""
+    return len(pattern) <= len(path) and all(p in ("*", q) for p, q in zip(pattern, path, strict=False))
+
+
+def change_of(old: Mapping[str, Any] | None, new: Mapping[str, Any] | None) -> str | None:
+    """``create``, ``delete``, ``replace``, ``update`` or ``None`` (no change) for one resource, decided from its
+    inputs and its ``replaceOnChanges`` as Pulumi's engine decides it. Replacements a provider forces on its own
+    (an immutable field) are not modelled: the resources whose replacement matters here declare them."""
+    if old is None:
+        return "create"
+    if new is None:
+        return "delete"
+    paths = changed_paths(old["inputs"], new["inputs"])
+    if not paths:
+        return None
+    patterns = [property_path(text) for text in new.get("replaceOnChanges", ())]
+    return "replace" if any(covers(pattern, path) for pattern in patterns for path in paths) else "update"
+
+
+def resource_key(resource: Mapping[str, Any]) -> str:
+    """``<kind> <name>``, e.g. ``DaskCluster dask-clusters-dask-batch-batch-daskcluster``: unique in a plan."""
+    return f"{resource['type'].rsplit(':', 1)[-1]} {resource['name']}"
+
+
+def plan_changes(before: Resources, after: Resources) -> dict[str, str]:
+    """What ``pulumi up`` does going from plan ``before`` to plan ``after``, per changed resource (``resource_key``)."""
+    old = {r["urn"]: r for r in before}
+    new = {r["urn"]: r for r in after}
+    changes = {}
+    for urn in [*old, *(urn for urn in new if urn not in old)]:
+        change = change_of(old.get(urn), new.get(urn))
+        if change is not None:
+            changes[resource_key(new.get(urn) or old[urn])] = change
+    return changes

@@ -45,7 +45,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'image':<28} {'build':>8} {'size':>9} {'over base':>10}  built FROM")
     for result in built:
         image = result.image
-        base = by_key[image.depends_on[0]].tag if image.depends_on else image.external_bases[0]
+        # An external base as the build used it: a stand-in has its tag, not the pinned digest.
+        base = by_key[image.depends_on[0]].tag if image.depends_on else result.bases[0].reference
         base_size, _ = image_size(base)
         for info in result.bases:
             if info.standin_python is not None and info.describe() not in notes:

@@ -9,13 +9,15 @@ context, Dockerfile, target and build arguments, which is what ``pulumi up`` han
 built in dependency order: an image whose Dockerfile starts FROM another image's tag (``BASE_IMAGE``) is
 built after it. Every build uses ``buildah bud --format docker --layers``, so shared layers (one profile's
 ``k8s`` and ``local`` stages) are built once per run and reused. External bases the host cannot pull are
-assembled as labelled stand-ins (``tools.standin_bases``). Key of an image: its resource name without the
-catalog's ``dask-images-`` prefix, e.g. ``base-processor-k8s``.
+assembled as labelled stand-ins (``tools.standin_bases``); a base pinned by digest the host has only a
+stand-in of is passed to the build by its build argument, as the stand-in's tag. Key of an image: its
+resource name without the catalog's ``dask-images-`` prefix, e.g. ``base-processor-k8s``.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import re
 import shlex
@@ -204,6 +206,16 @@ def image_size(reference: str) -> tuple[int, str]:
     return int(size), image_id
 
 
+def with_standins(image: ImageBuild, bases: Iterable[BaseImage]) -> ImageBuild:
+    """``image`` with every build argument that names a pinned base (``name:tag@sha256:...``) the host has only a
+    stand-in of pointing at the stand-in: buildah would otherwise pull by the digest and fail."""
+    replaced = {base.requested: base.reference for base in bases if base.requested}
+    if not replaced:
+        return image
+    build_args = {name: replaced.get(value, value) for name, value in image.build_args.items()}
+    return dataclasses.replace(image, build_args=build_args)
+
+
 def build_image(
     image: ImageBuild,
     context: Path | None = None,
@@ -220,13 +232,14 @@ def build_image(
             bases.append(ensure_base(reference))
     except StandinError as error:
         raise BuildError(f"image {image.key} ({image.tag}): its base is not available: {error}") from error
+    build = with_standins(image, bases)
     log_dir = log_dir or Path(tempfile.mkdtemp(prefix="image-builds-"))
     log_dir.mkdir(parents=True, exist_ok=True)
     log_path = log_dir / f"{image.key}.log"
     started = time.monotonic()
     with log_path.open("w") as log:
         process = subprocess.Popen(
-            buildah_command(image, context, tags, no_cache),
+            buildah_command(build, context, tags, no_cache),
             cwd=REPO_ROOT,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,

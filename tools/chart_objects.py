@@ -5,7 +5,8 @@ namespace and values. ``pulumi preview`` renders the chart and registers every o
 ``skipCrds``) as a resource of its own, a child of the Chart: its URN's type chain ends in
 ``...$kubernetes:helm.sh/v4:Chart$kubernetes:<group>/<version>:<Kind>`` and its name is the Chart's resource name,
 ``:``, then ``<namespace>/<name>`` (or ``<name>`` for a cluster-scoped object). ``chart_objects`` does the same with
-helm-python-sdk from each Chart's own inputs, so the policy rules see what the charts deploy.
+helm-python-sdk from each Chart's own inputs, and hardens workloads as the Chart's transform does
+(``render/chart_pods.py``), so the policy rules see what the charts deploy.
 
 Chart sources, by chart name and the version the plan pins:
 
@@ -30,6 +31,7 @@ import yaml
 
 from config.stack import PROJECT_DIR
 from policy.rules import HELM_CHART, Resource
+from render.chart_pods import hardened_workload
 
 OPERATOR_CHART = "dask-kubernetes-operator"
 OPERATOR_WHEEL = "dask-kubernetes"
@@ -145,7 +147,8 @@ def as_resources(chart: Resource, manifests: Iterable[Mapping[str, Any]]) -> lis
     namespace = chart.inputs.get("namespace")
     resources = []
     for manifest in manifests:
-        manifest = dict(manifest)
+        # What the Chart's transform (components/kubernetes.py harden_chart_pods) makes of it.
+        manifest = hardened_workload(str(manifest["kind"]), manifest) or dict(manifest)
         metadata = dict(manifest.get("metadata") or {})
         if manifest["kind"] not in cluster_scoped and not metadata.get("namespace") and namespace:
             metadata["namespace"] = namespace

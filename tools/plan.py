@@ -4,7 +4,10 @@
 
 writes ``DIR/resources.json`` (default ``build/plan/<stack>``): one object per registered resource with its
 ``urn``, ``type``, ``name``, ``parent`` and ``inputs`` as registered, every secret replaced by ``"[secret]"``,
-plus the resource options reviewers ask about (``provider``, ``dependencies``, ``protect``). The stack's
+plus the resource options reviewers ask about (``provider``, ``dependencies``, ``protect``), and, only on
+the resources that set them, the options that decide whether a change replaces the resource:
+``replaceOnChanges`` (the property paths whose change replaces it rather than updating it in place) and
+``deleteBeforeReplace`` (``true``: the old resource is deleted before its replacement is created). The stack's
 exports go to ``DIR/outputs.json``. Encrypted values in a stack file cannot be decrypted offline, so they are
 planned as secrets. A bad config exits non-zero with the same message ``pulumi up`` prints.
 """
@@ -76,18 +79,17 @@ class _RecordingMonitor(mocks.MockMonitor):
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - the gRPC method's name
         response = super().RegisterResource(request)
         if request.type != "pulumi:pulumi:Stack":
-            self.recorded.append(
-                {
-                    "urn": response.urn,
-                    "type": request.type,
-                    "name": request.name,
-                    "parent": request.parent or None,
-                    "inputs": _redact(rpc.deserialize_properties(request.object)),
-                    "provider": request.provider or None,
-                    "dependencies": sorted(request.dependencies),
-                    "protect": bool(request.protect),
-                }
-            )
+            entry = {
+                "urn": response.urn,
+                "type": request.type,
+                "name": request.name,
+                "parent": request.parent or None,
+                "inputs": _redact(rpc.deserialize_properties(request.object)),
+                "provider": request.provider or None,
+                "dependencies": sorted(request.dependencies),
+                "protect": bool(request.protect),
+            }
+            self.recorded.append(entry | _replacement_options(request))
         return response
 
     def ReadResource(self, request: Any) -> Any:  # noqa: N802 - the gRPC method's name
@@ -103,6 +105,17 @@ class _RecordingMonitor(mocks.MockMonitor):
             }
         )
         return response
+
+
+def _replacement_options(request: Any) -> dict[str, Any]:
+    """``replaceOnChanges`` and ``deleteBeforeReplace`` where a resource sets them, so the snapshots of the many
+    resources that set neither stay as they were."""
+    options: dict[str, Any] = {}
+    if request.replaceOnChanges:
+        options["replaceOnChanges"] = list(request.replaceOnChanges)
+    if request.deleteBeforeReplace:
+        options["deleteBeforeReplace"] = True
+    return options
 
 
 StackConfig = tuple[dict[str, str], list[str]]

@@ -6,10 +6,15 @@ A stand-in is what the official image is, assembled from what the host already h
 the ``python3``/``python``/``pip`` commands. It gets the official name, so the Dockerfiles build unchanged,
 and it says what it is: the label ``io.dask-platform.stand-in-python=<interpreter version>``.
 
+The Dockerfiles build on the official image by digest (``python:<version>-slim-<release>@sha256:...``). Given
+such a reference, buildah ignores the tag and pulls by digest, which a local stand-in can never match; so the
+stand-in keeps the tag alone, and the build harness (``tools.build_images``) passes it in the build argument
+that named the pinned reference, reporting the build as built on a stand-in.
+
 Two more differences, both for hosts behind a TLS-intercepting proxy: the host's CA bundle is added to the
 rootfs's trusted certificates, and ``/etc/pip.conf`` makes pip use the system bundle instead of its own.
 
-    python -m tools.standin_bases python:3.11.7-slim-bookworm [...]   # pull, or assemble when that fails
+    python -m tools.standin_bases python:3.11.7-slim-bookworm[@sha256:...] [...]   # pull, or assemble
 """
 
 from __future__ import annotations
@@ -68,11 +73,14 @@ class BaseImage:
     reference: str
     standin_python: str | None
     """The interpreter version inside a stand-in; ``None`` when the image is the real one."""
+    requested: str = ""
+    """The reference the build asked for (with its digest), when the stand-in ``reference`` replaces it."""
 
     def describe(self) -> str:
         if self.standin_python is None:
             return f"{self.reference}: pulled from its registry"
-        return f"{self.reference}: STAND-IN, interpreter actually used: CPython {self.standin_python}"
+        instead = f" (instead of {self.requested})" if self.requested else ""
+        return f"{self.reference}: STAND-IN{instead}, interpreter actually used: CPython {self.standin_python}"
 
 
 def canonical(reference: str) -> str:
@@ -88,8 +96,14 @@ def canonical(reference: str) -> str:
     return name
 
 
+def without_digest(reference: str) -> str:
+    """``name:tag`` of ``name:tag@sha256:...``; a reference without a digest unchanged."""
+    return reference.split("@", 1)[0]
+
+
 def parse_python_slim(reference: str) -> tuple[str, str] | None:
     """``(python version, Debian release)`` of an official slim Python image reference, else ``None``."""
+    reference = without_digest(reference)
     match = _PYTHON_SLIM.match(reference.removeprefix("docker.io/library/"))
     if match is None:
         match = _PYTHON_SLIM.match(reference)
@@ -262,17 +276,29 @@ def assemble_standin(reference: str) -> BaseImage:
         for change in changes:
             command += ["--change", change]
         tar = subprocess.Popen(["tar", "-C", str(rootfs), "--numeric-owner", "-cf", "-", "."], stdout=subprocess.PIPE)
-        result = subprocess.run([*command, "-", canonical(reference)], stdin=tar.stdout, capture_output=True, text=True)
+        name = canonical(without_digest(reference))
+        result = subprocess.run([*command, "-", name], stdin=tar.stdout, capture_output=True, text=True)
         tar.wait()
         if result.returncode != 0 or tar.returncode != 0:
             raise StandinError(f"podman import of the stand-in {reference} failed: {result.stderr[-2000:]}")
-    return BaseImage(canonical(reference), real_version)
+    return _standin(reference, real_version)
+
+
+def _standin(reference: str, standin_python: str) -> BaseImage:
+    tag = without_digest(reference)
+    return BaseImage(canonical(tag), standin_python, requested=reference if tag != reference else "")
 
 
 def ensure_base(reference: str, pull_timeout: float = PULL_TIMEOUT_SECONDS) -> BaseImage:
-    """Make ``reference`` available to buildah: already there, pulled, or (a python slim image only)
-    assembled as a labelled stand-in."""
-    if image_exists(reference) or try_pull(reference, pull_timeout):
+    """Make ``reference`` available to buildah: already there, a stand-in already assembled for its tag,
+    pulled, or (a python slim image only) assembled as a labelled stand-in under its tag."""
+    if image_exists(reference):
+        return BaseImage(canonical(reference), image_label(reference, STANDIN_LABEL))
+    tag = without_digest(reference)
+    standin_python = image_label(tag, STANDIN_LABEL) if tag != reference and image_exists(tag) else None
+    if standin_python is not None:
+        return _standin(reference, standin_python)
+    if try_pull(reference, pull_timeout):
         return BaseImage(canonical(reference), image_label(reference, STANDIN_LABEL))
     return assemble_standin(reference)
 

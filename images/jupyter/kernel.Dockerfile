@@ -1,4 +1,4 @@
-# syntax=docker/dockerfile:1
+# syntax=docker/dockerfile:1.7.1@sha256:a57df69d0ea827fb7266491f2813635de6f17269be881f696fbfdf2d83dda33e
 # One more kernel for the Jupyter image: the interpreter (/usr/local) and the Dask environment (/opt/dask) of a
 # profile's k8s base image, copied from that image so the kernel cannot differ from the clusters it drives, plus
 # ipykernel from the kernel's lock. Nothing else is downloaded. render/catalog.py chains one build per profile:

@@ -8,22 +8,16 @@ schema is closed, and such a field fails the test instead.
 
 from __future__ import annotations
 
-import copy
-import functools
 import importlib.metadata
 import importlib.resources
-from pathlib import Path
 from typing import Any
 
-import jsonschema
 import pytest
-import yaml
 
 from config.types import DASK_OPERATOR_VERSION
 from render.clusters import declared_cluster_manifests
-from tests.helpers import one, prod_with_rapids_enabled, resolved, stack_plan
+from tests.helpers import crd_validators, one, prod_with_rapids_enabled, resolved, schema_errors, stack_plan
 
-CHART = importlib.resources.files("dask_kubernetes") / "operator" / "deployment" / "helm" / "dask-kubernetes-operator"
 DASK_GROUP = "kubernetes.dask.org"
 STACKS = ("dev", "prod")
 
@@ -104,57 +98,6 @@ EVERY_FEATURE = {
         },
     ],
 }
-
-
-def _closed(schema: Any) -> Any:
-    """The schema with ``additionalProperties: false`` on every object that lists its properties."""
-    if isinstance(schema, list):
-        return [_closed(item) for item in schema]
-    if not isinstance(schema, dict):
-        return schema
-    closed = {key: _closed(value) for key, value in schema.items()}
-    if (
-        schema.get("type") == "object"
-        and "properties" in schema
-        and "additionalProperties" not in schema
-        and not schema.get("x-kubernetes-preserve-unknown-fields")
-    ):
-        closed["additionalProperties"] = False
-    return closed
-
-
-@functools.cache
-def crd_validators() -> dict[tuple[str, str], jsonschema.protocols.Validator]:
-    """(apiVersion, kind) -> a validator for every served version of every CRD in the chart."""
-    validators: dict[tuple[str, str], jsonschema.protocols.Validator] = {}
-    with importlib.resources.as_file(CHART / "crds") as crds:
-        for path in sorted(Path(crds).glob("*.yaml")):
-            crd = yaml.safe_load(path.read_text())
-            spec = crd["spec"]
-            for version in spec["versions"]:
-                if not version["served"]:
-                    continue
-                schema = copy.deepcopy(version["schema"]["openAPIV3Schema"])
-                # Every object carries these; the CRD schema leaves them to the API server.
-                schema["properties"].update(
-                    apiVersion={"type": "string"}, kind={"type": "string"}, metadata={"type": "object"}
-                )
-                # Draft 7 counts 2.0 as an integer, as the API server does with JSON numbers.
-                validators[(f"{spec['group']}/{version['name']}", spec["names"]["kind"])] = jsonschema.Draft7Validator(
-                    _closed(schema)
-                )
-    return validators
-
-
-def schema_errors(manifest: dict[str, Any]) -> list[str]:
-    key = (manifest["apiVersion"], manifest["kind"])
-    validator = crd_validators().get(key)
-    if validator is None:
-        return [f"no served CRD version for {key} in the operator chart"]
-    return [
-        f"{'.'.join(str(part) for part in error.absolute_path) or '<root>'}: {error.message}"
-        for error in validator.iter_errors(manifest)
-    ]
 
 
 def planned_custom_resources(resources: list[dict[str, Any]]) -> list[dict[str, Any]]:

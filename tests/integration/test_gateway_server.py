@@ -10,6 +10,8 @@ which is what the gateway pod runs for every new cluster.
 from __future__ import annotations
 
 import asyncio
+import getpass
+import math
 import os
 import re
 import subprocess
@@ -417,3 +419,59 @@ def test_declared_options_out_of_range_are_refused_naming_the_option_and_range(
     options_gateway: RunningGateway, raw_options: dict[str, Any], message: str
 ) -> None:
     assert run(_refusal(options_gateway, **raw_options)) == message
+
+
+def test_the_server_refuses_a_nan_cores_limit_sent_by_the_client_and_keeps_no_cluster(
+    options_gateway: RunningGateway,
+) -> None:
+    # NaN passes both bounds of a plain float option; stored, it made the cluster record invalid JSON.
+    message = run(_refusal(options_gateway, worker_cores_limit=math.nan))
+    assert message == "worker_cores_limit must be a finite number, got nan"
+
+
+def test_the_server_refuses_nan_set_in_the_clients_options_object(options_gateway: RunningGateway) -> None:
+    options = run(_cluster_options(options_gateway))
+    # The client's own float field takes NaN: only the server can refuse it.
+    options.scheduler_cores = math.nan
+    assert run(_refusal(options_gateway, options)) == "scheduler_cores must be a finite number, got nan"
+
+
+def test_the_server_refuses_100_kb_of_free_text_sent_by_the_client_and_keeps_no_cluster(
+    options_gateway: RunningGateway,
+) -> None:
+    message = run(_refusal(options_gateway, cluster_name="x" * 100_000))
+    assert message == "cluster_name takes at most 256 characters, got 100000"
+
+
+def test_the_server_refuses_a_bool_for_an_integer_option(options_gateway: RunningGateway) -> None:
+    assert run(_refusal(options_gateway, max_workers=True)) == "max_workers must be an integer, got True"
+
+
+@pytest.fixture(scope="module")
+def capped_gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningGateway]:
+    """The dev stack's gateway with one cluster per user at a time."""
+    gateway = DEV_GATEWAY.model_copy(update={"clusters_per_user": 1})
+    with running_gateway(tmp_path_factory.mktemp("capped-gateway"), local_data(gateway)) as server:
+        yield server
+
+
+async def _second_cluster_while_the_first_runs(server: RunningGateway) -> tuple[str, int]:
+    async with server.client() as gateway:
+        first = await gateway.new_cluster()
+        try:
+            with pytest.raises(ValueError) as refused:
+                await gateway.new_cluster()
+        finally:
+            await first.shutdown()
+    # A new client: after a refusal the 2026.3.0 client can hang on the same Gateway object.
+    async with server.client() as gateway:
+        again = await gateway.new_cluster()
+        clusters = len(await gateway.list_clusters())
+        await again.shutdown()
+    return str(refused.value), clusters
+
+
+def test_a_user_at_the_cluster_cap_is_refused_until_a_cluster_stops(capped_gateway: RunningGateway) -> None:
+    message, clusters_after_shutdown = run(_second_cluster_while_the_first_runs(capped_gateway))
+    assert message == f"{getpass.getuser()} already runs 1 of at most 1 clusters; shut one down first"
+    assert clusters_after_shutdown == 1

@@ -38,9 +38,10 @@ HUB = {
         "serviceName": "dask-gateway",
     },
 }
-# Simple auth reports no groups, so prod's teams keep their namespaces but send no gateway users there.
+# Simple auth reports no groups, so prod's teams keep their namespaces but send no gateway users there (nor
+# have gateway limits for them).
 PROD_TEAMS_WITHOUT_GROUPS = [
-    {key: value for key, value in team.items() if key != "gatewayGroups"}
+    {key: value for key, value in team.items() if key not in ("gatewayGroups", "gateway")}
     for team in yaml.safe_load((PROJECT_DIR / "Pulumi.prod.yaml").read_text())["config"]["dask-platform:teams"]
 ]
 

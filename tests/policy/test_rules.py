@@ -388,9 +388,12 @@ def test_open_simple_authenticator_is_refused_in_prod_only() -> None:
 
 
 def test_simple_auth_needs_its_password_wired_from_a_secret() -> None:
-    # The teams without their gateway groups, which need an authenticator that reports groups.
+    # The teams without their gateway groups (and limits), which need an authenticator that reports groups.
     values, _ = cli_config(PROJECT_DIR / "Pulumi.prod.yaml")
-    teams = [{k: v for k, v in team.items() if k != "gatewayGroups"} for team in json.loads(values[f"{PROJECT}:teams"])]
+    teams = [
+        {k: v for k, v in team.items() if k not in ("gatewayGroups", "gateway")}
+        for team in json.loads(values[f"{PROJECT}:teams"])
+    ]
     simple = {"gateway": {"auth": {"type": "simple"}}, "teams": teams}
     resources, context = planned("prod", simple, secrets=["gatewayPassword"])
     assert check_stack(resources, context) == []

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from pathlib import Path
 
 import pytest
 
 from config.stack import PROJECT_DIR, cli_config
 from render.rbac import USER_CLUSTER_ROLE_RULES
-from tests.helpers import one, resources_of_type, stack_plan
+from tests.helpers import one, plan_own_stack, resources_of_type, stack_plan
 from tools.plan import PlanError, main, plan_stack
 
 NAMESPACE = "kubernetes:core/v1:Namespace"
@@ -49,8 +50,7 @@ def test_namespaces_carry_pod_security_labels_and_prod_ones_are_protected(
     assert {r["inputs"]["metadata"]["name"] for r in platform_namespaces} == expected
     for namespace in platform_namespaces:
         labels = namespace["inputs"]["metadata"]["labels"]
-        level = "baseline" if namespace["name"] in ("dask-gateway", "dask-operator") else "restricted"
-        assert labels["pod-security.kubernetes.io/enforce"] == level
+        assert labels["pod-security.kubernetes.io/enforce"] == "restricted"
         assert namespace["protect"] is protected
 
 
@@ -126,6 +126,7 @@ def test_the_generated_cluster_options_follow_the_stack_bounds() -> None:
         "clusterMaxCores": 128.0,
         "clusterMaxMemory": 512 * 2**30,
         "clusterMaxWorkers": 32,
+        "clustersPerUser": 2,
         "idleTimeout": 1800.0,
     }
 
@@ -183,3 +184,19 @@ def test_the_plan_command_exits_non_zero_with_a_clear_message_for_an_unknown_sta
     error = capsys.readouterr().err
     assert error.startswith("error: Pulumi.nonexistent.yaml: no such stack file")
     assert "Traceback" not in error
+
+
+def test_clusters_in_the_operators_namespace_plan_each_resource_once() -> None:
+    # Unlike the gateway's namespace (refused by the config), the operator's may take clusters: its pod meets
+    # the users' level, and the namespace gets only the user namespaces' NetworkPolicies.
+    resources = plan_own_stack("dev", {"environment": "dev", "namespaces": {"users": ["dask-operator"]}})
+    names = Counter((r["type"], r["name"]) for r in resources)
+    assert [key for key, count in names.items() if count > 1] == []
+    policies = [
+        r["inputs"]["metadata"] for r in resources if r["type"] == "kubernetes:networking.k8s.io/v1:NetworkPolicy"
+    ]
+    assert sorted(p["name"] for p in policies if p["namespace"] == "dask-operator") == [
+        "dask-platform-declared-clusters",
+        "dask-platform-default-deny",
+        "dask-platform-gateway-clusters",
+    ]

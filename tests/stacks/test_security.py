@@ -13,6 +13,7 @@ import pytest
 
 from config.stack import PROJECT_DIR, cli_config
 from tests.helpers import STACKS, gateway_data, one, plan_own_stack, release_inputs, resources_of_type, stack_plan
+from tools.admission import Request, admit
 from tools.plan import plan_stack
 
 NAMESPACE = "kubernetes:core/v1:Namespace"
@@ -40,12 +41,12 @@ def test_every_namespace_warns_and_audits_against_the_restricted_standard(stack:
 @pytest.mark.parametrize(
     ("stack", "expected"),
     [
-        ("dev", {"dask-gateway": "baseline", "dask-operator": "baseline", "dask-users": "restricted"}),
+        ("dev", {"dask-gateway": "restricted", "dask-operator": "restricted", "dask-users": "restricted"}),
         (
             "prod",
             {
-                "dask-gateway": "baseline",
-                "dask-operator": "baseline",
+                "dask-gateway": "restricted",
+                "dask-operator": "restricted",
                 "dask-users": "restricted",
                 "dask-batch": "restricted",
                 "team-analytics": "restricted",
@@ -54,9 +55,7 @@ def test_every_namespace_warns_and_audits_against_the_restricted_standard(stack:
         ),
     ],
 )
-def test_user_namespaces_enforce_restricted_and_the_charts_namespaces_baseline(
-    stack: str, expected: dict[str, str]
-) -> None:
+def test_every_namespace_enforces_restricted_the_charts_ones_too(stack: str, expected: dict[str, str]) -> None:
     levels = {
         r["inputs"]["metadata"]["name"]: r["inputs"]["metadata"]["labels"]["pod-security.kubernetes.io/enforce"]
         for r in resources_of_type(stack, NAMESPACE)
@@ -180,3 +179,60 @@ def test_cluster_wide_user_access_is_one_binding_of_the_user_role() -> None:
 def test_the_prod_gateway_is_reachable_only_inside_the_cluster() -> None:
     values = one("prod", "kubernetes:helm.sh/v4:Chart", "dask-gateway-chart")["inputs"]["values"]
     assert values["traefik"]["service"]["type"] == "ClusterIP"
+
+
+POLICY = "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy"
+POLICY_BINDING = "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding"
+
+
+@pytest.mark.parametrize(
+    ("stack", "namespaces"),
+    [("dev", ["dask-users"]), ("prod", ["dask-users", "dask-batch", "team-analytics", "team-ml"])],
+)
+def test_the_admission_policy_is_bound_to_every_user_and_team_namespace(stack: str, namespaces: list[str]) -> None:
+    policy = one(stack, POLICY, "dask-admission-policy")["inputs"]
+    binding = one(stack, POLICY_BINDING, "dask-admission-binding")
+    assert binding["inputs"]["spec"]["policyName"] == policy["metadata"]["name"] == "dask-platform-tenancy"
+    assert binding["inputs"]["spec"]["validationActions"] == ["Deny"]
+    assert binding["inputs"]["spec"]["matchResources"]["namespaceSelector"]["matchExpressions"] == [
+        {"key": "kubernetes.io/metadata.name", "operator": "In", "values": namespaces}
+    ]
+    assert any(dependency.endswith("::dask-admission-policy") for dependency in binding["dependencies"])
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_the_admission_policy_exempts_only_the_controller_the_operator_and_cluster_admins(stack: str) -> None:
+    conditions = one(stack, POLICY, "dask-admission-policy")["inputs"]["spec"]["matchConditions"]
+    assert conditions == [
+        {
+            "name": "not-an-exempt-user",
+            "expression": "!(request.userInfo.username in ["
+            '"system:serviceaccount:dask-gateway:controller-dask-gateway", '
+            '"system:serviceaccount:dask-operator:dask-kubernetes-operator"])',
+        },
+        {"name": "not-in-an-exempt-group", "expression": '!request.userInfo.groups.exists(g, g in ["system:masters"])'},
+    ]
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_declared_clusters_carry_the_label_the_admission_policy_guards(stack: str) -> None:
+    declared = [r for r in stack_plan(stack).resources if r["type"].startswith("kubernetes:kubernetes.dask.org/")]
+    assert declared
+    assert all(r["inputs"]["metadata"]["labels"]["dask-platform/declared"] == "true" for r in declared)
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_the_stacks_declared_clusters_pass_the_admission_policy_and_users_cannot_change_them(stack: str) -> None:
+    policy = one(stack, POLICY, "dask-admission-policy")["inputs"]
+    binding = one(stack, POLICY_BINDING, "dask-admission-binding")["inputs"]
+    user = "system:serviceaccount:dask-users:dask-user"
+    declared = [
+        r["inputs"] for r in stack_plan(stack).resources if r["type"].startswith("kubernetes:kubernetes.dask.org/")
+    ]
+    for manifest in declared:
+        namespace = manifest["metadata"]["namespace"]
+        attached = manifest["kind"] in ("DaskWorkerGroup", "DaskAutoscaler")
+        assert admit(policy, binding, Request("CREATE", manifest, namespace, user)).allowed is not attached
+        assert admit(policy, binding, Request("CREATE", manifest, namespace, "admin", ("system:masters",))).allowed
+        changed = {**manifest, "spec": {**manifest["spec"], "idleTimeout": 1}}
+        assert not admit(policy, binding, Request("UPDATE", changed, namespace, user, old_object=manifest)).allowed

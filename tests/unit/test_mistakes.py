@@ -7,6 +7,7 @@ first case, and a test keeps it equal to what the program prints.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,6 +43,14 @@ def cluster(**fields: Any) -> dict[str, Any]:
 
 def team(**fields: Any) -> dict[str, Any]:
     return {"name": "team-ml", **fields}
+
+
+def team_limits(**limits: Any) -> dict[str, Any]:
+    return team(gatewayGroups=["ml"], gateway=limits)
+
+
+def text_option(**fields: Any) -> dict[str, Any]:
+    return {"name": "note", "type": "string", "default": "", **fields}
 
 
 def resources(cpu: Any = "1", memory: Any = "1Gi") -> dict[str, Any]:
@@ -298,6 +307,183 @@ MISTAKES = [
         dev(gateway={"extraOptions": [{"name": "n", "type": "float", "default": 9, "min": 1, "max": 4}]}),
         "dask-platform:gateway.extraOptions[0].default = 9: must be within min 1.0 and max 4.0",
     ),
+    # Targets that would let a user's value pass for the platform's own, and numbers that are not numbers.
+    *(
+        Mistake(
+            "an option that cannot work",
+            dev(gateway={"extraOptions": [text_option(goesTo={"label": key})]}),
+            f'dask-platform:gateway.extraOptions[0].goesTo.label = "{key}": uses the reserved prefix',
+        )
+        for key in (
+            "gateway.dask.org/cluster",
+            "dask.org/cluster-name",
+            "kubernetes.io/hostname",
+            "app.kubernetes.io/component",
+            "k8s.io/role",
+        )
+    ),
+    *(
+        Mistake(
+            "an option that cannot work",
+            dev(gateway={"extraOptions": [text_option(goesTo={"env": name})]}),
+            f'dask-platform:gateway.extraOptions[0].goesTo.env = "{name}": is reserved (PATH, HOME, LD_*, PYTHON*',
+        )
+        for name in (
+            "PATH",
+            "LD_PRELOAD",
+            "LD_LIBRARY_PATH",
+            "PYTHONPATH",
+            "DASK_GATEWAY_API_TOKEN",
+            "DASK_DISTRIBUTED__COMM__REQUIRE_ENCRYPTION",
+            "DASK_INTERNAL_INHERIT_CONFIG",
+        )
+    ),
+    Mistake(
+        "an option that cannot work",
+        dev(gateway={"extraOptions": [text_option(default="x" * 300)]}),
+        'dask-platform:gateway.extraOptions[0].default = "xxxx',
+    ),
+    Mistake(
+        "an option that cannot work",
+        dev(gateway={"extraOptions": [text_option(default="$(HOME)")]}),
+        'dask-platform:gateway.extraOptions[0].default = "$(HOME)": may contain only letters, digits, spaces',
+    ),
+    Mistake(
+        "an option that cannot work",
+        dev(gateway={"extraOptions": [text_option(default="a", choices=["a", "b\nc"])]}),
+        'dask-platform:gateway.extraOptions[0].choices = "b\\nc": may contain only letters, digits, spaces',
+    ),
+    Mistake(
+        "an option that cannot work",
+        dev(
+            gateway={
+                "extraOptions": [{"name": "n", "type": "integer", "default": 1, "min": 1, "max": 4, "maxLength": 9}]
+            }
+        ),
+        "dask-platform:gateway.extraOptions[0].maxLength = 9: only string options without choices take free text",
+    ),
+    # A user namespace's quota set by the stack holds what is declared there.
+    Mistake(
+        "numbers that cannot all hold",
+        dev(namespaces={"userQuotas": {"dask-users": {"pods": 1}}}, clusters=[cluster()]),
+        "dask-platform:namespaces.userQuotas.dask-users.pods = 1: what runs in 'dask-users' needs 3 pods at its "
+        "smallest",
+    ),
+    Mistake(
+        "numbers that cannot all hold",
+        dev(
+            namespaces={"userQuotas": {"dask-users": {"requests": {"cpu": "1", "memory": "64Gi"}}}},
+            clusters=[cluster()],
+        ),
+        "dask-platform:namespaces.userQuotas.dask-users.requests.cpu = \"1\": what runs in 'dask-users' needs",
+    ),
+    Mistake(
+        "numbers that cannot all hold",
+        dev(
+            namespaces={"userQuotas": {"dask-users": {"requests": {"cpu": "4", "memory": "16Gi"}}}},
+            clusters=[cluster(autoscaler={"minimum": 1, "maximum": 10})],
+        ),
+        "dask-platform:clusters[0].autoscaler.maximum = 10: can never be reached: with everything else in 'dask-users'",
+    ),
+    Mistake(
+        "numbers that cannot all hold",
+        dev(
+            namespaces={"userQuotas": {"dask-users": {"requests": {"cpu": "100m", "memory": "16Gi"}}}},
+            session={"enabled": False},
+        ),
+        "dask-platform:namespaces.userContainerDefaults.requests.cpu = \"250m\": is above the quota of 'dask-users'",
+    ),
+    # A team narrows the gateway's bounds for its users, never widens them.
+    Mistake(
+        "numbers that cannot all hold",
+        dev(gateway=HUB, teams=[team_limits(workerCores={"default": 1, "min": 1, "max": 6})]),
+        "dask-platform:teams[0].gateway.workerCores.max = 6.0: is above gateway.clusterOptions.workerCores.max 4.0",
+    ),
+    Mistake(
+        "numbers that cannot all hold",
+        dev(gateway=HUB, teams=[team_limits(workerCoresLimit={"default": 0.5, "min": 0.25, "max": 1})]),
+        "dask-platform:teams[0].gateway.workerCoresLimit.min = 0.25: is below gateway.clusterOptions.workerCoresLimit",
+    ),
+    Mistake(
+        "numbers that cannot all hold",
+        dev(gateway=HUB, teams=[team_limits(workerMemory={"default": "2 G", "min": "1 G", "max": "32 G"})]),
+        'dask-platform:teams[0].gateway.workerMemory.max = "32 G": is above gateway.clusterOptions.workerMemory.max',
+    ),
+    Mistake(
+        "numbers that cannot all hold",
+        dev(gateway=HUB, teams=[team_limits(clusterMaxCores=64)]),
+        "dask-platform:teams[0].gateway.clusterMaxCores = 64.0: is above gateway.clusterMaxCores 16: a team narrows",
+    ),
+    Mistake(
+        "numbers that cannot all hold",
+        dev(gateway=HUB, teams=[team_limits(clusterMaxMemory="128 G")]),
+        "dask-platform:teams[0].gateway.clusterMaxMemory = \"128 G\": is above gateway.clusterMaxMemory '64 G'",
+    ),
+    Mistake(
+        "numbers that cannot all hold",
+        dev(gateway=HUB, teams=[team_limits(clusterMaxWorkers=9)]),
+        "dask-platform:teams[0].gateway.clusterMaxWorkers = 9: is above gateway.clusterMaxWorkers 8",
+    ),
+    Mistake(
+        "numbers that cannot all hold",
+        dev(
+            gateway={
+                **HUB,
+                "extraOptions": [
+                    {
+                        "name": "max_workers",
+                        "type": "integer",
+                        "default": 4,
+                        "min": 3,
+                        "max": 8,
+                        "goesTo": {"clusterConfig": "cluster_max_workers"},
+                    }
+                ],
+            },
+            teams=[team_limits(clusterMaxWorkers=2)],
+        ),
+        "dask-platform:teams[0].gateway.clusterMaxWorkers = 2: is below the min 3.0 of option 'max_workers'",
+    ),
+    Mistake(
+        "numbers that cannot all hold",
+        dev(gateway={**HUB, "clustersPerUser": 2}, teams=[team_limits(clustersPerUser=3)]),
+        "dask-platform:teams[0].gateway.clustersPerUser = 3: is above gateway.clustersPerUser 2",
+    ),
+    Mistake(
+        "numbers that cannot all hold",
+        dev(gateway=HUB, teams=[team_limits(clusterMaxCores=2)]),
+        "dask-platform:teams[0].gateway.workerCores.max = 4.0: is above the team's clusterMaxCores 2.0",
+    ),
+    Mistake(
+        "an option that cannot work",
+        dev(gateway=HUB, teams=[team_limits(profiles=["base"])]),
+        'dask-platform:teams[0].gateway.profiles = ["base"]: needs gateway.profileOption.enabled: true',
+    ),
+    Mistake(
+        "an option that cannot work",
+        dev(gateway={**HUB, "profileOption": {"enabled": True}}, teams=[team_limits(profiles=["nope"])]),
+        'dask-platform:teams[0].gateway.profiles = "nope": no such image profile',
+    ),
+    Mistake(
+        "an option that cannot work",
+        dev(teams=[team(gateway={"clusterMaxWorkers": 2})]),
+        'dask-platform:teams[0].gateway = {"clusterMaxWorkers": 2}: applies to the team\'s gateway users',
+    ),
+    Mistake(
+        "numbers that cannot all hold",
+        dev(gateway={"extraOptions": [{"name": "n", "type": "float", "default": 1, "min": 0, "max": math.inf}]}),
+        "dask-platform:gateway.extraOptions[0].max = Infinity: Input should be a finite number",
+    ),
+    Mistake(
+        "numbers that cannot all hold",
+        dev(gateway={"extraOptions": [{"name": "n", "type": "float", "default": math.nan, "min": 0, "max": 1}]}),
+        "dask-platform:gateway.extraOptions[0].default",
+    ),
+    Mistake(
+        "numbers that cannot all hold",
+        dev(gateway={"clusterOptions": {"workerCores": {"default": 1, "min": 0.5, "max": math.inf}}}),
+        "dask-platform:gateway.clusterOptions.workerCores.max = Infinity: Input should be a finite number",
+    ),
     Mistake(
         "JupyterHub wiring that leaves the token unusable",
         dev(session={"enabled": False}, gateway={"auth": {"type": "jupyterhub", "jupyterhub": {"serviceName": "gw"}}}),
@@ -329,6 +515,23 @@ MISTAKES = [
         "a namespace the platform does not have",
         dev(operator={"scope": "namespace"}, namespaces={"users": ["a", "b"]}),
         'dask-platform:namespaces.users = ["a", "b"]: operator.scope \'namespace\' watches exactly one',
+    ),
+    Mistake(
+        "a namespace given two roles",
+        dev(namespaces={"users": ["dask-users", "dask-gateway"]}),
+        'dask-platform:namespaces.users[1] = "dask-gateway": is namespaces.gateway: clusters need a namespace apart '
+        "from the gateway's; list another name",
+    ),
+    Mistake(
+        "a namespace given two roles",
+        dev(namespaces={"gateway": "dask", "users": ["dask"]}),
+        'dask-platform:namespaces.users[0] = "dask": is namespaces.gateway',
+    ),
+    Mistake(
+        "a namespace given two roles",
+        dev(namespaces={"operator": "dask-gateway"}),
+        'dask-platform:namespaces.operator = "dask-gateway": is namespaces.gateway: the operator needs a namespace '
+        "apart from the gateway's; pick another name",
     ),
     # A local stack runs on Docker: Kubernetes keys mean nothing there, and local keys nothing on Kubernetes.
     Mistake(
@@ -375,6 +578,11 @@ MISTAKES = [
         "a local setting that cannot apply",
         local(local={"gatewayProfile": "gpu"}),
         'dask-platform:local.gatewayProfile = "gpu": no such image profile',
+    ),
+    Mistake(
+        "a namespace the platform does not have",
+        dev(namespaces={"userQuotas": {"dask-batch": {"pods": 4}}}),
+        "dask-platform:namespaces = ",
     ),
 ]
 SECRETS = ("gatewayPassword",)

@@ -1,0 +1,72 @@
+"""User namespaces' ResourceQuota and LimitRange as plain manifests, from the amounts ``config/user_quotas.py``
+derives: most users' clusters run there, so the pool is capped there as in team namespaces."""
+
+from __future__ import annotations
+
+from decimal import ROUND_CEILING, Decimal
+from typing import Any
+
+from config.clusters import GPU_RESOURCE
+from config.platform import PlatformConfig
+from config.user_quotas import QuotaAmounts
+from render.names import PLATFORM_LABEL, TEAM_LIMIT_RANGE_NAME, USER_QUOTA_NAME
+
+GIB, MIB = 2**30, 2**20
+
+
+def cpu_quantity(cores: Decimal) -> str:
+    """Whole cores as such, anything else in millicores (rounded up, so the quota never falls short)."""
+    if cores == cores.to_integral_value():
+        return str(int(cores))
+    return f"{int((cores * 1000).to_integral_value(rounding=ROUND_CEILING))}m"
+
+
+def memory_quantity(size: Decimal) -> str:
+    """Bytes in the largest binary unit that holds them exactly."""
+    for unit, suffix in ((GIB, "Gi"), (MIB, "Mi")):
+        if size and size % unit == 0:
+            return f"{int(size // unit)}{suffix}"
+    return str(int(size.to_integral_value(rounding=ROUND_CEILING)))
+
+
+def _metadata(name: str, namespace: str) -> dict[str, Any]:
+    return {"name": name, "namespace": namespace, "labels": dict(PLATFORM_LABEL)}
+
+
+def user_quota(namespace: str, amounts: QuotaAmounts) -> dict[str, Any]:
+    """Pods, requested CPU, memory and GPUs, and operator DaskClusters: what the scheduler places on the pool.
+    Limits are left out: gateway workers' limits follow their users' options, and nodes enforce them."""
+    hard = {
+        "pods": str(amounts.pods),
+        "requests.cpu": cpu_quantity(amounts.cpu),
+        "requests.memory": memory_quantity(amounts.memory),
+        f"requests.{GPU_RESOURCE}": str(amounts.gpus),
+        "count/daskclusters.kubernetes.dask.org": str(amounts.dask_clusters),
+    }
+    return {
+        "apiVersion": "v1",
+        "kind": "ResourceQuota",
+        "metadata": _metadata(USER_QUOTA_NAME, namespace),
+        "spec": {"hard": hard},
+    }
+
+
+def user_limit_range(namespace: str, config: PlatformConfig) -> dict[str, Any]:
+    """Container defaults, so that a pod without resources is admitted by the quota and counted within it."""
+    defaults = config.namespaces.user_container_defaults.model_dump(mode="json")
+    return {
+        "apiVersion": "v1",
+        "kind": "LimitRange",
+        "metadata": _metadata(TEAM_LIMIT_RANGE_NAME, namespace),
+        "spec": {
+            "limits": [{"type": "Container", "defaultRequest": defaults["requests"], "default": defaults["limits"]}]
+        },
+    }
+
+
+def user_quota_manifests(config: PlatformConfig) -> dict[str, list[dict[str, Any]]]:
+    """Per user namespace: its ResourceQuota and LimitRange."""
+    return {
+        name: [user_quota(name, config.user_quota(name)), user_limit_range(name, config)]
+        for name in config.namespaces.users
+    }
