@@ -10,7 +10,7 @@ import pulumi_docker as docker
 from render.local import LocalRuntimeSpec, SecretFile, secret_file_content
 
 
-def _upload(secret: SecretFile, password: pulumi.Output[str]) -> docker.ContainerUploadArgs:
+def secret_upload(secret: SecretFile, password: pulumi.Output[str]) -> docker.ContainerUploadArgs:
     # Made from a secret Output, the content stays secret: encrypted in state, "[secret]" in plans.
     content: pulumi.Output[str] = pulumi.Output.secret(password.apply(lambda value: secret_file_content(secret, value)))
     return docker.ContainerUploadArgs(
@@ -52,7 +52,7 @@ class LocalRuntime(pulumi.ComponentResource):
                 image=container.image,
                 command=list(container.command),
                 envs=[f"{name}={value}" for name, value in sorted(container.env.items())],
-                uploads=[_upload(secret, password) for secret in container.secret_files],
+                uploads=[secret_upload(secret, password) for secret in container.secret_files],
                 ports=[
                     docker.ContainerPortArgs(internal=port.internal, external=port.external, ip=port.ip)
                     for port in container.ports

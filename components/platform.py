@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import pulumi
 import pulumi_kubernetes as k8s
 import pulumi_random as random
@@ -12,12 +14,15 @@ from components.gateway import DaskGateway
 from components.images import ImageCatalog
 from components.kubernetes import ChartRelease
 from components.local import LocalRuntime
+from components.local_smoke import local_smoke_checks as run_local_smoke_checks
 from components.namespaces import NamespaceQuotas, Namespaces
 from components.network import NetworkPolicies
 from components.operator import DaskOperator
 from components.session import DaskSession
+from components.smoke import SmokeCheck
 from components.stack import LoadedStack
 from components.teams import Teams
+from config.platform import PlatformConfig
 from render.admission import admission_manifests
 from render.catalog import image_specs, with_catalog_images
 from render.chart_values import gateway_values, operator_values
@@ -32,10 +37,12 @@ from render.local import (
     local_images,
     local_runtime,
 )
+from render.local_smoke import local_smoke_checks
 from render.names import PASSWORD_SECRET_NAME, gateway_address, traefik_service_name
 from render.network import network_policies
 from render.secrets import required_secrets
 from render.session import session_deployment
+from render.smoke import smoke_check_objects
 from render.user_quotas import user_quota_manifests
 
 
@@ -79,7 +86,7 @@ class DaskPlatform(pulumi.ComponentResource):
             generated = random.RandomPassword(f"{name}-gateway-password", length=32, special=False, opts=child)
             password = pulumi.Output.secret(generated.result)
         runtime = local_runtime(config, specs)
-        LocalRuntime(f"{name}-local", runtime, self.images.images, password, opts=child)
+        local = LocalRuntime(f"{name}-local", runtime, self.images.images, password, opts=child)
         self.exports = {
             "gatewayUrls": gateway_urls(config),
             "gatewayAddressesInNetwork": in_network_gateway_addresses(config),
@@ -89,6 +96,11 @@ class DaskPlatform(pulumi.ComponentResource):
             "containers": [container.name for container in runtime.containers],
             "images": self.images.references,
         }
+        checks = local_smoke_checks(config, list(runtime.gateways.values()))
+        if checks:
+            self.exports["smokeCheck"] = run_local_smoke_checks(
+                f"{name}-smoke", checks, self.images.images, local.containers, local.network, password, child
+            )
 
     def _kubernetes(self, name: str, loaded: LoadedStack) -> None:
         specs = image_specs(loaded.platform.images, loaded.platform.gateway)
@@ -220,3 +232,39 @@ class DaskPlatform(pulumi.ComponentResource):
             "requiredSecrets": required_secrets(config, token_from_secret_config=hub_token is not None),
             "images": self.images.references,
         }
+        self.smoke_check: SmokeCheck | None = None
+        if config.smoke_check_enabled:
+            token_from_config = hub_token is not None
+            self.smoke_check = self._smoke_check(name, config, password, token_from_config, by_name, built)
+            self.exports["smokeCheck"] = {
+                "job": self.smoke_check.job_name,
+                "firstWorkerSeconds": self.smoke_check.first_worker_seconds,
+            }
+
+    def _smoke_check(
+        self,
+        name: str,
+        config: PlatformConfig,
+        password: pulumi.Output[str] | None,
+        token_from_config: bool,
+        namespaces: Mapping[str, pulumi.Resource],
+        built: Mapping[str, pulumi.Resource],
+    ) -> SmokeCheck:
+        """The Job that computes through the gateway once the gateway, the operator and the images it runs exist;
+        its name carries a digest of both charts' values, so it runs again exactly when they change."""
+        values = gateway_values(
+            config,
+            password_secret_name=PASSWORD_SECRET_NAME if password is not None else None,
+            token_from_secret_config=token_from_config,
+        )
+        objects = smoke_check_objects(config, password is not None, values, operator_values(config))
+        images = sorted({config.session_image, config.gateway.image.reference} & set(built))
+        return SmokeCheck(
+            f"{name}-smoke",
+            objects,
+            password,
+            namespaces[config.session_namespace],
+            [self.gateway.chart, self.operator.chart, *(built[image] for image in images)],
+            self.provider,
+            opts=pulumi.ResourceOptions(parent=self),
+        )

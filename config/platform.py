@@ -16,6 +16,7 @@ from pydantic_core import InitErrorDetails
 
 from config.admission import AdmissionConfig
 from config.clusters import DeclaredClusterConfig, ImageChoice, declared_resource_key, worker_group_name
+from config.cost import CostLabelsConfig
 from config.footprint import maximum_footprint, minimum_footprint, quota_problems
 from config.gateway import (
     BUILT_IN_OPTIONS,
@@ -33,6 +34,7 @@ from config.network import NetworkPoliciesConfig
 from config.operator import OperatorConfig
 from config.quantities import gateway_memory_bytes
 from config.session import SessionConfig
+from config.smoke import SmokeCheckConfig
 from config.team_limits import team_gateway_limits
 from config.teams import TeamConfig
 from config.types import ConfigModel, cross_section_problem
@@ -62,6 +64,10 @@ class PlatformConfig(ConfigModel):
     """Team namespaces with quotas (see Declared clusters and team namespaces)."""
     local: LocalConfig = LocalConfig()
     """Only with `environment: local`: the containers on this machine's Docker (see A laptop without Kubernetes)."""
+    smoke_check: SmokeCheckConfig = SmokeCheckConfig()
+    """A real computation at the end of every deploy that changes the gateway or the images (docs/operating.md)."""
+    cost_labels: CostLabelsConfig = CostLabelsConfig()
+    """Labels on every Dask pod that split its cost by user, team, cluster and profile (docs/operating.md)."""
 
     @property
     def is_prod(self) -> bool:
@@ -97,6 +103,15 @@ class PlatformConfig(ConfigModel):
         if self.is_local:
             return False
         return not self.is_prod if self.session.enabled is None else self.session.enabled
+
+    @property
+    def smoke_check_enabled(self) -> bool:
+        """On by default outside prod where the check can authenticate: with JupyterHub auth, only once the stack
+        names a token for it."""
+        if self.smoke_check.enabled is not None:
+            return self.smoke_check.enabled
+        can_authenticate = self.gateway.auth.type == "simple" or self.smoke_check.jupyterhub_token_secret is not None
+        return not self.is_prod and can_authenticate
 
     @property
     def session_namespace(self) -> str:
@@ -812,6 +827,25 @@ def _gateway_aliases(gateways: list[LocalGateway]) -> Problems:
             )
 
 
+def _smoke_check(config: PlatformConfig) -> Problems:
+    """The check authenticates as a user would: with JupyterHub auth it needs a token the stack names."""
+    token = config.smoke_check.jupyterhub_token_secret
+    jupyterhub = config.gateway.auth.type == "jupyterhub"
+    if config.smoke_check_enabled and jupyterhub and token is None:
+        yield cross_section_problem(
+            ("smokeCheck", "enabled"),
+            config.smoke_check.enabled,
+            "the smoke check has no JupyterHub token to reach a JupyterHub-authenticated gateway with; set "
+            "smokeCheck.jupyterhubTokenSecret to an existing Secret holding one, or smokeCheck.enabled: false",
+        )
+    if token is not None and not jupyterhub:
+        yield cross_section_problem(
+            ("smokeCheck", "jupyterhubTokenSecret"),
+            token.model_dump(by_alias=True),
+            f"is for gateway.auth.type 'jupyterhub'; this gateway uses {config.gateway.auth.type!r}, remove it",
+        )
+
+
 CROSS_SECTION_RULES: tuple[Callable[[PlatformConfig], Problems], ...] = (
     _gateway_option_bounds,
     _extra_options,
@@ -834,6 +868,7 @@ CROSS_SECTION_RULES: tuple[Callable[[PlatformConfig], Problems], ...] = (
     _pull_policies,
     _images_targets,
     _local_stack,
+    _smoke_check,
 )
 
 

@@ -9,7 +9,15 @@ from pydantic import AfterValidator, Field, model_validator
 
 from config.gateway import CoresOption, MemoryOption
 from config.quantities import kubernetes_quantity
-from config.types import ConfigModel, GatewayMemory, KubernetesName, ResourceAmounts, Resources, resources_of
+from config.types import (
+    ConfigModel,
+    GatewayMemory,
+    KubernetesName,
+    LabelValue,
+    ResourceAmounts,
+    Resources,
+    resources_of,
+)
 
 RESERVED_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
 
@@ -73,6 +81,9 @@ class TeamConfig(ConfigModel):
     gateway_groups: list[str] = Field(default_factory=list)
     """Gateway users in any of these groups (JupyterHub groups) get their clusters in this namespace. Groups
     match exactly: `Analytics` or `ml ` is not `analytics` or `ml`."""
+    cost_center: LabelValue | None = None
+    """The organisation's cost centre, such as `cc-1234`: a label (key `costLabels.costCenterKey`) on every Dask
+    pod in the team's namespace."""
     gateway: TeamGatewayLimits | None = None
     """The team's own gateway limits: option bounds, cluster limits and profiles (see docs/gateway-options.md)."""
 

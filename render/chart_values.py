@@ -12,6 +12,7 @@ from typing import Any
 from config.platform import PlatformConfig
 from config.pods import ChartPod
 from render.catalog import profile_image
+from render.cost import gateway_cost_data
 from render.gateway_options import gateway_config_sources, gateway_data_env, gateway_options_data
 from render.names import (
     GATEWAY_RELEASE,
@@ -78,6 +79,7 @@ def gateway_values(
         password_required=simple_password,
         profile_images={name: profile_image(config.images, name) for name in config.images.profiles},
         default_profile=config.images.default_profile,
+        cost_labels=gateway_cost_data(config),
         teams=config.teams,
     )
     env: list[dict[str, Any]] = [gateway_data_env(data)]

@@ -24,6 +24,7 @@ from config.clusters import (
 from config.platform import PlatformConfig
 from config.pods import Placement, PodSettings
 from render.catalog import profile_image
+from render.cost import declared_cost_labels
 from render.dask import (
     COMM_PORT,
     CUDA_WORKER_COMMAND,
@@ -79,9 +80,12 @@ def _pod_spec(
     return spec
 
 
-def _with_pod_metadata(cluster: DeclaredClusterConfig, part: PodSettings, section: dict[str, Any]) -> dict[str, Any]:
+def _with_pod_metadata(
+    cluster: DeclaredClusterConfig, part: PodSettings, section: dict[str, Any], cost: dict[str, str]
+) -> dict[str, Any]:
     metadata = {
-        "labels": {**cluster.labels, **part.labels},
+        # The cost labels last: a stack label cannot make a pod look like someone else's.
+        "labels": {**cluster.labels, **part.labels, **cost},
         "annotations": {**cluster.annotations, **part.annotations},
     }
     metadata = {key: value for key, value in metadata.items() if value}
@@ -104,9 +108,10 @@ def worker_args(group: WorkersConfig) -> list[str]:
 
 def worker_spec(config: PlatformConfig, cluster: DeclaredClusterConfig, group: WorkersConfig) -> dict[str, Any]:
     """The ``worker`` section of a DaskCluster or DaskWorkerGroup."""
+    image = _image(config, group, cluster)
     container = _container(
         "worker",
-        _image(config, group, cluster),
+        image,
         cluster,
         worker_args(group),
         resource_requirements(
@@ -117,7 +122,10 @@ def worker_spec(config: PlatformConfig, cluster: DeclaredClusterConfig, group: W
     if group.gpu is None:
         container["ports"] = [{"name": "http-dashboard", "containerPort": WORKER_DASHBOARD_PORT, "protocol": "TCP"}]
     return _with_pod_metadata(
-        cluster, group, {"replicas": group.replicas, "spec": _pod_spec(config, container, group, group.gpu)}
+        cluster,
+        group,
+        {"replicas": group.replicas, "spec": _pod_spec(config, container, group, group.gpu)},
+        declared_cost_labels(config, cluster, image, group, cluster),
     )
 
 
@@ -131,9 +139,10 @@ def _probe(initial_delay: int, period: int) -> dict[str, Any]:
 
 def scheduler_spec(config: PlatformConfig, cluster: DeclaredClusterConfig) -> dict[str, Any]:
     """The ``scheduler`` section: pod with probes on the dashboard, and the Service in front of it."""
+    image = _image(config, cluster)
     container = _container(
         "scheduler",
-        _image(config, cluster),
+        image,
         cluster,
         [*SCHEDULER_COMMAND, "--host", "0.0.0.0"],
         resource_requirements(cluster.scheduler.resources, cluster.scheduler.extra_resources),
@@ -154,7 +163,10 @@ def scheduler_spec(config: PlatformConfig, cluster: DeclaredClusterConfig) -> di
         ],
     }
     return _with_pod_metadata(
-        cluster, cluster.scheduler, {"spec": _pod_spec(config, container, cluster.scheduler), "service": service}
+        cluster,
+        cluster.scheduler,
+        {"spec": _pod_spec(config, container, cluster.scheduler), "service": service},
+        declared_cost_labels(config, cluster, image, cluster),
     )
 
 
@@ -179,16 +191,22 @@ def _metadata(name: str, cluster: DeclaredClusterConfig) -> dict[str, Any]:
 def _job_spec(config: PlatformConfig, cluster: DeclaredClusterConfig) -> dict[str, Any]:
     assert cluster.job is not None
     job = cluster.job
+    image = _image(config, job, cluster)
     container = _container(
         "job",
-        _image(config, job, cluster),
+        image,
         cluster,
         list(job.command),
         resource_requirements(job.resources, job.extra_resources),
         job,
     )
     # The operator ends the job when the runner pod succeeds or fails; a restarting pod would never finish.
-    return _with_pod_metadata(cluster, job, {"spec": {**_pod_spec(config, container, job), "restartPolicy": "Never"}})
+    return _with_pod_metadata(
+        cluster,
+        job,
+        {"spec": {**_pod_spec(config, container, job), "restartPolicy": "Never"}},
+        declared_cost_labels(config, cluster, image, job, cluster),
+    )
 
 
 def cluster_manifests(config: PlatformConfig, cluster: DeclaredClusterConfig) -> list[dict[str, Any]]:

@@ -151,6 +151,7 @@ def gateway_options_data(
     default_profile: str | None = None,
     teams: Sequence[TeamConfig] = (),
     password_file: str | None = None,
+    cost_labels: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The JSON document ``shipped/gateway_config.py`` reads.
 
@@ -158,7 +159,8 @@ def gateway_options_data(
     ``password_env`` names the environment variable that carries the simple-auth password, if any, and
     ``password_file`` a file that does, which wins where it exists (the local stack writes one);
     ``profile_images`` maps each image profile to its k8s image, for the ``profile`` option; ``teams`` bring
-    their own gateway limits, applied to their users (``teamLimits``, by team namespace).
+    their own gateway limits, applied to their users (``teamLimits``, by team namespace); ``cost_labels`` is
+    what the handler labels pods with (``render.cost.gateway_cost_data``, Kubernetes only).
     """
     if team_namespaces and backend != "kubernetes":
         raise ValueError("team namespaces need the kubernetes backend: local clusters run in no namespace")
@@ -198,6 +200,8 @@ def gateway_options_data(
         data["options"]["gpu"] = _gpu_data(gateway.gpu_option)
     if backend == "kubernetes":
         data["pods"] = {"scheduler": _pod_data(gateway.scheduler), "worker": _pod_data(gateway.worker)}
+        if cost_labels is not None:
+            data["costLabels"] = dict(cost_labels)
     else:
         data["proxyAddress"] = LOCAL_PROXY_ADDRESS
     return data

@@ -41,4 +41,12 @@ def required_secrets(config: PlatformConfig, token_from_secret_config: bool = Fa
         if cluster.enabled:
             names = [name for part in _cluster_parts(cluster) for name in part.secrets()]
             required += [f"{cluster.namespace}/{name}" for name in [*names, *config.gateway.image_pull_secrets]]
+    required += _smoke_check_secrets(config)
     return list(dict.fromkeys(required))
+
+
+def _smoke_check_secrets(config: PlatformConfig) -> list[str]:
+    token = config.smoke_check.jupyterhub_token_secret
+    if not config.smoke_check_enabled or token is None or config.gateway.auth.type != "jupyterhub":
+        return []
+    return [f"{config.session_namespace}/{token.secret_name}"]

@@ -37,14 +37,18 @@ def session_environment(
     return {**environment, **dask_config_env(kernel_dask_config(options, address=address, auth_type=auth_type))}
 
 
+def session_client_environment(config: PlatformConfig) -> dict[str, str]:
+    """The session's client settings in this stack: what the session and the smoke check run with."""
+    address = gateway_address(config.namespaces.gateway, config.gateway.service.port)
+    profile_images = {name: profile_image(config.images, name) for name in config.images.profiles}
+    return session_environment(address, config.session_image, config.gateway, profile_images)
+
+
 def session_deployment(config: PlatformConfig, with_password: bool) -> dict[str, Any]:
     """The client Deployment; ``with_password`` reads the gateway password from ``SESSION_PASSWORD_SECRET``."""
     image = config.session_image
-    address = gateway_address(config.namespaces.gateway, config.gateway.service.port)
-    profile_images = {name: profile_image(config.images, name) for name in config.images.profiles}
     env: list[dict[str, Any]] = [
-        {"name": name, "value": value}
-        for name, value in session_environment(address, image, config.gateway, profile_images).items()
+        {"name": name, "value": value} for name, value in session_client_environment(config).items()
     ]
     if with_password:
         env.append(

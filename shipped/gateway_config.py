@@ -10,6 +10,7 @@ annotations are valid at run time.
 """
 
 import copy
+import hashlib
 import json
 import math
 import os
@@ -34,6 +35,10 @@ SHOWN_CHARACTERS = 40
 """How much of a refused text a message shows."""
 LABEL_VALUE = re.compile(r"([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?")
 """What Kubernetes takes as a label value: a free-text option that becomes a label must fit it."""
+UNNAMED_CLUSTER = "unnamed"
+"""The cost label of a gateway cluster whose user gave it no name (its id is the gateway's own label)."""
+CUSTOM_PROFILE = "custom"
+"""The profile cost label of a cluster running an image no catalog profile builds."""
 
 
 def load_data(environ: Mapping[str, str] = os.environ) -> dict[str, Any]:
@@ -117,6 +122,45 @@ def _extra_overrides(data: Mapping[str, Any], options: Any, overrides: dict[str,
                 labels[target["label"]] = text
 
 
+def label_safe(value: str) -> str:
+    """``value`` as a label value: lowercase, characters a label cannot hold replaced by '-', at most 63
+    characters. A value that had to change ends in a hash of the original, so two names never share a label."""
+    text = re.sub(r"[^a-z0-9._-]", "-", value.lower()).strip("-._")
+    if text == value and len(text) <= 63:
+        return text
+    digest = hashlib.sha256(value.encode()).hexdigest()[:8]
+    kept = text[:54].rstrip("-._")
+    return f"{kept}-{digest}" if kept else digest
+
+
+def _profile_label(data: Mapping[str, Any], options: Any, image: str) -> str:
+    """The profile the user picked when the image came from it, else the profile that builds the image."""
+    if "profile" in data["options"] and str(options.image).strip() == data["options"]["image"]["default"]:
+        return label_safe(str(options.profile))
+    return str(data["costLabels"]["profiles"].get(image, CUSTOM_PROFILE))
+
+
+def _cost_overrides(data: Mapping[str, Any], options: Any, user: Any, overrides: dict[str, Any]) -> None:
+    """Who pays for the cluster's pods: its user, team (and cost centre), name and profile, as pod labels."""
+    cost = data.get("costLabels")
+    if cost is None or "pods" not in data:
+        return
+    keys = cost["keys"]
+    namespace = overrides.get("namespace", cost["defaultNamespace"])
+    team = cost["teams"].get(namespace, {"team": namespace})
+    named = str(getattr(options, cost["clusterNameOption"], "")) if cost["clusterNameOption"] else ""
+    labels = {
+        keys["user"]: label_safe(str(user.name)),
+        keys["team"]: team["team"],
+        keys["cluster"]: label_safe(named) if named.strip() else UNNAMED_CLUSTER,
+        keys["profile"]: _profile_label(data, options, overrides["image"]),
+    }
+    if "costCenter" in team:
+        labels[keys["costCenter"]] = team["costCenter"]
+    for part in ("scheduler", "worker"):
+        overrides.setdefault(f"{part}_extra_pod_labels", dict(data["pods"][part]["labels"])).update(labels)
+
+
 def _gpu_overrides(data: Mapping[str, Any], options: Any, overrides: dict[str, Any]) -> None:
     gpu = data["options"].get("gpu")
     if gpu is None or not options.worker_gpus:
@@ -162,6 +206,7 @@ def cluster_overrides(data: Mapping[str, Any], options: Any, user: Any) -> dict[
     )
     _extra_overrides(data, options, overrides)
     _gpu_overrides(data, options, overrides)
+    _cost_overrides(data, options, user, overrides)
     return overrides
 
 

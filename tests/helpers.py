@@ -13,9 +13,14 @@ import importlib.resources
 import json
 import os
 import socket
-from collections.abc import Callable, Iterable, Mapping
+import subprocess
+import sys
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import jsonschema
 import pytest
@@ -230,6 +235,86 @@ def free_ports(count: int) -> list[int]:
     finally:
         for sock in sockets:
             sock.close()
+
+
+@dataclass(frozen=True)
+class GatewayServer:
+    address: str
+    """The proxy's address: the API and the schedulers' TLS traffic on one port, as behind the chart's traefik."""
+
+
+class _LogWatcher:
+    """Reads a server's log as it is written (so the pipe never fills) and signals one awaited line."""
+
+    def __init__(self, stream: IO[str], ready_line: str) -> None:
+        self.lines: list[str] = []
+        self.ready = threading.Event()
+        self.ended = threading.Event()
+        self._ready_line = ready_line
+        self._thread = threading.Thread(target=self._read, args=(stream,), daemon=True)
+        self._thread.start()
+
+    def _read(self, stream: IO[str]) -> None:
+        for line in stream:
+            self.lines.append(line)
+            if self._ready_line in line:
+                self.ready.set()
+        self.ended.set()
+        self.ready.set()
+
+    def join(self, timeout: float) -> None:
+        self._thread.join(timeout)
+
+
+@contextmanager
+def running_gateway(
+    workdir: Path, data: Mapping[str, Any], env: Mapping[str, str] | None = None, timeout: float = 60
+) -> Iterator[GatewayServer]:
+    """A real dask-gateway-server on loopback with the local backend, running ``shipped/gateway_config.py`` with
+    ``data`` as the gateway pod does, its proxy on one port; stopped (with its clusters) on exit."""
+    api_port, proxy_port = free_ports(2)
+    clusters = workdir / "clusters"
+    clusters.mkdir()
+    harness = (
+        f"c.DaskGateway.address = '127.0.0.1:{api_port}'\n"
+        f"c.Proxy.address = '127.0.0.1:{proxy_port}'\n"
+        "c.Proxy.log_level = 'info'\n"
+        "c.DaskGateway.authenticator_class = 'dask_gateway_server.auth.SimpleAuthenticator'\n"
+        f"c.LocalBackend.clusters_directory = {str(clusters)!r}\n"
+    )
+    config_file = workdir / "dask_gateway_config.py"
+    config_file.write_text(harness + gateway_config_source())
+    process = subprocess.Popen(
+        [sys.executable, "-m", "dask_gateway_server", "-f", str(config_file)],
+        cwd=workdir,
+        env={
+            **os.environ,
+            # Scheduler and worker commands are looked up on PATH, as in an image: this Python environment first.
+            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', os.defpath)}",
+            DATA_ENV: gateway_data_text({**data, "proxyAddress": f"127.0.0.1:{proxy_port}"}),
+            **(env or {}),
+        },
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stderr is not None
+    # The proxy serves users once it has the route to the API server.
+    log = _LogWatcher(process.stderr, f'path: "/", target: "http://127.0.0.1:{api_port}"')
+    try:
+        if not log.ready.wait(timeout) or log.ended.is_set():
+            raise RuntimeError(f"dask-gateway-server did not become ready within {timeout}s:\n{''.join(log.lines)}")
+        yield GatewayServer(address=f"http://127.0.0.1:{proxy_port}")
+    finally:
+        # SIGTERM is the server's graceful shutdown: it stops its clusters and its proxy first.
+        process.terminate()
+        try:
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout)
+        log.join(timeout)
 
 
 def kubernetes_backend(

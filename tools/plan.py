@@ -74,6 +74,7 @@ class _EchoMocks(pulumi.runtime.Mocks):
 @dataclass
 class _RecordingMonitor(mocks.MockMonitor):
     recorded: list[dict[str, Any]] = field(default_factory=list)
+    reads: list[dict[str, Any]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         super().__init__(_EchoMocks())
@@ -92,6 +93,20 @@ class _RecordingMonitor(mocks.MockMonitor):
                 "protect": bool(request.protect),
             }
             self.recorded.append(entry | _replacement_options(request))
+        return response
+
+    def ReadResource(self, request: Any) -> Any:  # noqa: N802 - the gRPC method's name
+        response = super().ReadResource(request)
+        self.reads.append(
+            {
+                "urn": response.urn,
+                "type": request.type,
+                "name": request.name,
+                "id": _redact(request.id) if request.id != rpc.UNKNOWN else UNKNOWN,
+                "parent": request.parent or None,
+                "dependencies": sorted(request.dependencies),
+            }
+        )
         return response
 
 
@@ -115,6 +130,8 @@ class Plan:
     resources: list[dict[str, Any]]
     outputs: dict[str, Any]
     """The stack's exports: what ``pulumi stack output`` shows after ``pulumi up``."""
+    reads: list[dict[str, Any]] = field(default_factory=list)
+    """Existing objects the program reads (``Resource.get``), with what each read waits for."""
 
 
 async def _resolve_outputs(outputs: dict[str, Any]) -> dict[str, Any]:
@@ -151,7 +168,7 @@ def _run_program(stack: str, project_dir: Path, config: StackConfig | None) -> P
         outputs = loop.run_until_complete(_resolve_outputs(getattr(root, "outputs", {})))
     finally:
         loop.close()
-    return Plan(resources=monitor.recorded, outputs=outputs)
+    return Plan(resources=monitor.recorded, outputs=outputs, reads=monitor.reads)
 
 
 def plan(stack: str, project_dir: Path = PROJECT_DIR, config: StackConfig | None = None) -> list[dict[str, Any]]:

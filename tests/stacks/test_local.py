@@ -57,7 +57,12 @@ def resources() -> list[dict[str, Any]]:
 
 
 def containers(planned: list[dict[str, Any]] | None = None) -> dict[str, dict[str, Any]]:
-    return {r["inputs"]["name"]: r["inputs"] for r in (planned or resources()) if r["type"] == CONTAINER}
+    """The long-running containers: not the one-shot smoke checks (tests/stacks/test_local_smoke.py)."""
+    return {
+        r["inputs"]["name"]: r["inputs"]
+        for r in (planned or resources())
+        if r["type"] == CONTAINER and r["inputs"].get("mustRun") is not False
+    }
 
 
 def container(name: str, planned: list[dict[str, Any]] | None = None) -> dict[str, Any]:

@@ -86,6 +86,8 @@ def test_upgrading_the_default_profile_in_dev_also_rolls_the_session_and_the_loc
         "Chart dask-gateway-chart": "update",
         # The session's client image is the gateway's default image.
         "Deployment dask-session": "update",
+        # The smoke Job gets a new name (a digest of the gateway's values and its image), so the check runs again.
+        "Job dask-smoke-job": "update",
         "DaskCluster dask-clusters-dask-users-dev-autoscaled-daskcluster": "replace",
         "DaskAutoscaler dask-clusters-dask-users-dev-autoscaled-daskautoscaler": "replace",
     }

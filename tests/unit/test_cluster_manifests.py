@@ -134,7 +134,14 @@ def test_worker_groups_and_the_autoscaler_refer_to_their_cluster_by_name() -> No
         assert manifest["metadata"]["labels"]["app.kubernetes.io/part-of"] == "dask-platform"
     (cluster,) = by_kind(manifests, "DaskCluster")
     assert cluster["spec"]["worker"]["metadata"] == {
-        "labels": {"team": "bi"},
+        "labels": {
+            "team": "bi",
+            # Cost attribution (tests/unit/test_cost_labels.py).
+            "dask-platform.io/user": "declared",
+            "dask-platform.io/team": "dask-users",
+            "dask-platform.io/cluster": "batch",
+            "dask-platform.io/profile": "staging",
+        },
         "annotations": {"owner": "bi@example.org"},
     }
 
