@@ -33,7 +33,7 @@ from config.images import CATALOG_IMAGES, ImageProfile, ImagesConfig, ProcessorC
 from config.platform import PlatformConfig
 from config.stack import PROJECT_DIR
 from render.gateway_options import gateway_config_source, gateway_data_text, gateway_options_data
-from render.names import PASSWORD_ENV
+from render.names import PASSWORD_ENV, PROMETHEUS_CLIENT_VERSION
 
 DEBIAN_RELEASE = "bookworm"
 TINI_VERSION = "0.19.0-1+b3"
@@ -105,11 +105,13 @@ def version_key(profile: ImageProfile, dask_gateway_version: str) -> str:
 
 
 def base_requirements(profile: ImageProfile, dask_gateway_version: str) -> tuple[str, ...]:
-    """What every image of a profile carries: Dask with arrays, dataframes and the dashboard, and the client."""
+    """What every image of a profile carries: Dask with arrays, dataframes and the dashboard, the client, and
+    prometheus-client, with which schedulers and workers serve ``/metrics`` on their dashboard port."""
     return (
         f"dask[array,dataframe,diagnostics]=={profile.dask}",
         f"distributed=={profile.dask}",
         f"dask-gateway=={dask_gateway_version}",
+        f"prometheus-client=={PROMETHEUS_CLIENT_VERSION}",
     )
 
 
@@ -175,7 +177,15 @@ def lock_specs(images: ImagesConfig) -> list[LockSpec]:
             )
             specs[kernel.path] = kernel
         server = _jupyter_server_lock(images)
-        specs[server] = LockSpec(server, images.jupyter.python, requirement_files=(JUPYTER_REQUIREMENTS,))
+        # dask-labextension drives gateway clusters from the server: the default profile's client and its pins.
+        default = images.profiles[images.default_profile]
+        specs[server] = LockSpec(
+            server,
+            images.jupyter.python,
+            (f"dask=={default.dask}", f"distributed=={default.dask}", f"dask-gateway=={gateway}"),
+            requirement_files=(JUPYTER_REQUIREMENTS,),
+            constraints=(_base_lock(images, default, "k8s"),),
+        )
     return list(specs.values())
 
 
@@ -483,6 +493,8 @@ def check_catalog(images: ImagesConfig, root: Path = PROJECT_DIR) -> list[str]:
         if images.jupyter.enabled:
             paths.append(_kernel_lock(images, profile))
         expected_by_lock.update(dict.fromkeys(paths, pins))
+        if images.jupyter.enabled and name == images.default_profile:
+            expected_by_lock[_jupyter_server_lock(images)] = pins
     for lock in lock_specs(images):
         path = root / lock.path
         if not path.is_file():
