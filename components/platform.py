@@ -10,6 +10,7 @@ from components.gateway import DaskGateway
 from components.images import ImageCatalog
 from components.kubernetes import ChartRelease
 from components.local import LocalRuntime
+from components.monitoring import Monitoring
 from components.namespaces import Namespaces
 from components.network import NetworkPolicies
 from components.operator import DaskOperator
@@ -19,6 +20,7 @@ from components.teams import Teams
 from render.catalog import image_specs, with_catalog_images
 from render.chart_values import gateway_values, operator_values
 from render.clusters import declared_cluster_manifests
+from render.dashboards import dashboard_config_maps
 from render.local import (
     LOCAL_CATALOG_TARGETS,
     gateway_url,
@@ -28,6 +30,7 @@ from render.local import (
     local_images,
     local_runtime,
 )
+from render.monitoring import gateway_pod_monitors
 from render.names import PASSWORD_SECRET_NAME, gateway_address, traefik_service_name
 from render.network import network_policies
 from render.secrets import required_secrets
@@ -159,10 +162,13 @@ class DaskPlatform(pulumi.ComponentResource):
             hub_token=hub_token,
             opts=child,
         )
+        every_namespace = {**by_name, **(self.teams.namespaces if self.teams is not None else {})}
         policies = network_policies(config)
         if policies:
-            every_namespace = {**by_name, **(self.teams.namespaces if self.teams is not None else {})}
             NetworkPolicies(f"{name}-network", policies, every_namespace, self.provider, opts=child)
+        if config.monitoring.enabled:
+            monitors, dashboards = gateway_pod_monitors(config), dashboard_config_maps(config)
+            Monitoring(f"{name}-monitoring", monitors, dashboards, every_namespace, self.provider, opts=child)
         address = gateway_address(namespaces.gateway, config.gateway.service.port)
         self.session: DaskSession | None = None
         if config.session_enabled:

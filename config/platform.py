@@ -20,6 +20,7 @@ from config.gateway import BUILT_IN_OPTIONS, ExtraOption, GatewayConfig
 from config.images import CATALOG_IMAGES, ImagesConfig
 from config.kubernetes import KubernetesConfig
 from config.local import LocalConfig
+from config.monitoring import MonitoringConfig, monitoring_problems
 from config.namespaces import NamespacesConfig
 from config.network import NetworkPoliciesConfig
 from config.operator import OperatorConfig
@@ -44,6 +45,8 @@ class PlatformConfig(ConfigModel):
     session: SessionConfig = SessionConfig()
     images: ImagesConfig = ImagesConfig()
     network_policies: NetworkPoliciesConfig = NetworkPoliciesConfig()
+    monitoring: MonitoringConfig = MonitoringConfig()
+    """Metrics and dashboards where the Prometheus Operator runs (see docs/operating.md)."""
     clusters: list[DeclaredClusterConfig] = Field(default_factory=list)
     """Declared Dask clusters (see Declared clusters and team namespaces)."""
     teams: list[TeamConfig] = Field(default_factory=list)
@@ -517,7 +520,16 @@ def _pull_policies(config: PlatformConfig) -> Problems:
             yield cross_section_problem(("clusters", index, "imagePullPolicy"), "Never", never)
 
 
-KUBERNETES_SECTIONS = ("kubernetes", "namespaces", "operator", "session", "network_policies", "clusters", "teams")
+KUBERNETES_SECTIONS = (
+    "kubernetes",
+    "namespaces",
+    "operator",
+    "session",
+    "network_policies",
+    "clusters",
+    "teams",
+    "monitoring",
+)
 """Sections that only mean something on Kubernetes: a local stack refuses them."""
 LOCAL_GATEWAY_KEYS = frozenset(
     {"auth", "cluster_options", "cluster_max_cores", "cluster_max_memory", "cluster_max_workers"}
@@ -640,6 +652,7 @@ CROSS_SECTION_RULES: tuple[Callable[[PlatformConfig], Problems], ...] = (
     _pull_policies,
     _images_targets,
     _local_stack,
+    lambda config: monitoring_problems(config.monitoring, config.user_namespaces),
 )
 
 

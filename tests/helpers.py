@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+import promql_parser
 import pytest
 from dask_gateway_server.backends.kubernetes import KubeBackend, KubeClusterConfig
 from dask_gateway_server.models import User
@@ -317,3 +318,96 @@ def plan_with_teams(count: int, stack: str = "prod") -> Plan:
 def dependency_edges(resources: Resources) -> int:
     """How many resource-to-resource dependencies a plan records."""
     return sum(len(resource["dependencies"]) for resource in resources)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# NetworkPolicies, evaluated as Kubernetes does for the selectors the platform writes
+
+
+def selects(selector: Mapping[str, Any], labels: Mapping[str, str]) -> bool:
+    """A label selector (matchLabels, matchExpressions with In, NotIn, Exists, DoesNotExist) against labels."""
+    if any(labels.get(key) != value for key, value in selector.get("matchLabels", {}).items()):
+        return False
+    tests = {
+        "In": lambda key, values: labels.get(key) in values,
+        "NotIn": lambda key, values: labels.get(key) not in values,
+        "Exists": lambda key, _values: key in labels,
+        "DoesNotExist": lambda key, _values: key not in labels,
+    }
+    return all(tests[e["operator"]](e["key"], e.get("values", [])) for e in selector.get("matchExpressions", []))
+
+
+def namespace_labels(name: str) -> dict[str, str]:
+    return {"kubernetes.io/metadata.name": name}
+
+
+def _peer_admits(peer: Mapping[str, Any], source_namespace: str, source: Mapping[str, str], namespace: str) -> bool:
+    if "namespaceSelector" in peer:
+        if not selects(peer["namespaceSelector"], namespace_labels(source_namespace)):
+            return False
+    elif source_namespace != namespace:
+        return False
+    return selects(peer.get("podSelector", {}), source)
+
+
+def admits(
+    policies: Iterable[Mapping[str, Any]],
+    source: tuple[str, Mapping[str, str]],
+    destination: tuple[str, Mapping[str, str]],
+    port: int,
+) -> bool:
+    """Whether a pod (namespace, labels) may open a TCP connection to another pod's ``port`` under
+    ``policies``: a pod no Ingress policy selects takes everything; otherwise one rule of a policy that selects
+    it must admit both the peer and the port."""
+    namespace, labels = destination
+    selecting = [
+        p
+        for p in policies
+        if p["metadata"]["namespace"] == namespace
+        and "Ingress" in p["spec"].get("policyTypes", ["Ingress"])
+        and selects(p["spec"]["podSelector"], labels)
+    ]
+    if not selecting:
+        return True
+    for policy in selecting:
+        for rule in policy["spec"].get("ingress", []):
+            peers, ports = rule.get("from"), rule.get("ports")
+            peer_ok = peers is None or any(_peer_admits(peer, *source, namespace) for peer in peers)
+            port_ok = ports is None or any(entry.get("port") == port for entry in ports)
+            if peer_ok and port_ok:
+                return True
+    return False
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# PromQL
+
+
+WRAPPING_EXPRESSIONS = (
+    promql_parser.AggregateExpr,
+    promql_parser.ParenExpr,
+    promql_parser.UnaryExpr,
+    promql_parser.SubqueryExpr,
+)
+
+
+def promql_metrics(expr: str) -> set[str]:
+    """The metric names a PromQL expression reads, from Prometheus' own grammar (promql-parser)."""
+    found: set[str] = set()
+
+    def walk(node: Any) -> None:
+        if isinstance(node, promql_parser.VectorSelector):
+            found.add(node.name)
+        elif isinstance(node, promql_parser.MatrixSelector):
+            walk(node.vector_selector)
+        elif isinstance(node, promql_parser.BinaryExpr):
+            walk(node.lhs)
+            walk(node.rhs)
+        elif isinstance(node, promql_parser.Call):
+            for argument in node.args:
+                walk(argument)
+        elif isinstance(node, WRAPPING_EXPRESSIONS):
+            walk(node.expr)
+
+    walk(promql_parser.parse(expr))
+    return found
