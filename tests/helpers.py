@@ -16,8 +16,10 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import promql_parser
 import pytest
+import yaml
 from dask_gateway_server.backends.kubernetes import KubeBackend, KubeClusterConfig
 from dask_gateway_server.models import User
 from traitlets.config.loader import PyFileConfigLoader
@@ -318,6 +320,48 @@ def plan_with_teams(count: int, stack: str = "prod") -> Plan:
 def dependency_edges(resources: Resources) -> int:
     """How many resource-to-resource dependencies a plan records."""
     return sum(len(resource["dependencies"]) for resource in resources)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# CRD schemas
+
+
+def closed_schema(schema: Any) -> Any:
+    """A CRD's schema with ``additionalProperties: false`` on every object that lists its properties: the API
+    server prunes unknown fields silently, so a misspelt field fails validation here instead of vanishing."""
+    if isinstance(schema, list):
+        return [closed_schema(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    closed = {key: closed_schema(value) for key, value in schema.items()}
+    if (
+        schema.get("type") == "object"
+        and "properties" in schema
+        and "additionalProperties" not in schema
+        and not schema.get("x-kubernetes-preserve-unknown-fields")
+    ):
+        closed["additionalProperties"] = False
+    return closed
+
+
+def crd_validators(paths: Iterable[Path]) -> dict[tuple[str, str], Any]:
+    """(apiVersion, kind) -> a closed-schema validator for every served version of the CRDs in ``paths``."""
+    validators: dict[tuple[str, str], Any] = {}
+    for path in paths:
+        crd = yaml.load(path.read_text(), Loader=yaml.CSafeLoader)
+        spec = crd["spec"]
+        for version in spec["versions"]:
+            if not version["served"]:
+                continue
+            schema = copy.deepcopy(version["schema"]["openAPIV3Schema"])
+            # Every object carries these; the CRD schema leaves them to the API server.
+            schema["properties"].update(
+                apiVersion={"type": "string"}, kind={"type": "string"}, metadata={"type": "object"}
+            )
+            # Draft 7 counts 2.0 as an integer, as the API server does with JSON numbers.
+            key = (f"{spec['group']}/{version['name']}", spec["names"]["kind"])
+            validators[key] = jsonschema.Draft7Validator(closed_schema(schema))
+    return validators
 
 
 # ---------------------------------------------------------------------------------------------------------------

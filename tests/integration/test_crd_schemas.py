@@ -8,7 +8,6 @@ schema is closed, and such a field fails the test instead.
 
 from __future__ import annotations
 
-import copy
 import functools
 import importlib.metadata
 import importlib.resources
@@ -17,11 +16,10 @@ from typing import Any
 
 import jsonschema
 import pytest
-import yaml
 
 from config.types import DASK_OPERATOR_VERSION
 from render.clusters import declared_cluster_manifests
-from tests.helpers import one, prod_with_rapids_enabled, resolved, stack_plan
+from tests.helpers import crd_validators, one, prod_with_rapids_enabled, resolved, stack_plan
 
 CHART = importlib.resources.files("dask_kubernetes") / "operator" / "deployment" / "helm" / "dask-kubernetes-operator"
 DASK_GROUP = "kubernetes.dask.org"
@@ -106,49 +104,16 @@ EVERY_FEATURE = {
 }
 
 
-def _closed(schema: Any) -> Any:
-    """The schema with ``additionalProperties: false`` on every object that lists its properties."""
-    if isinstance(schema, list):
-        return [_closed(item) for item in schema]
-    if not isinstance(schema, dict):
-        return schema
-    closed = {key: _closed(value) for key, value in schema.items()}
-    if (
-        schema.get("type") == "object"
-        and "properties" in schema
-        and "additionalProperties" not in schema
-        and not schema.get("x-kubernetes-preserve-unknown-fields")
-    ):
-        closed["additionalProperties"] = False
-    return closed
-
-
 @functools.cache
-def crd_validators() -> dict[tuple[str, str], jsonschema.protocols.Validator]:
+def operator_crd_validators() -> dict[tuple[str, str], jsonschema.protocols.Validator]:
     """(apiVersion, kind) -> a validator for every served version of every CRD in the chart."""
-    validators: dict[tuple[str, str], jsonschema.protocols.Validator] = {}
     with importlib.resources.as_file(CHART / "crds") as crds:
-        for path in sorted(Path(crds).glob("*.yaml")):
-            crd = yaml.safe_load(path.read_text())
-            spec = crd["spec"]
-            for version in spec["versions"]:
-                if not version["served"]:
-                    continue
-                schema = copy.deepcopy(version["schema"]["openAPIV3Schema"])
-                # Every object carries these; the CRD schema leaves them to the API server.
-                schema["properties"].update(
-                    apiVersion={"type": "string"}, kind={"type": "string"}, metadata={"type": "object"}
-                )
-                # Draft 7 counts 2.0 as an integer, as the API server does with JSON numbers.
-                validators[(f"{spec['group']}/{version['name']}", spec["names"]["kind"])] = jsonschema.Draft7Validator(
-                    _closed(schema)
-                )
-    return validators
+        return crd_validators(sorted(Path(crds).glob("*.yaml")))
 
 
 def schema_errors(manifest: dict[str, Any]) -> list[str]:
     key = (manifest["apiVersion"], manifest["kind"])
-    validator = crd_validators().get(key)
+    validator = operator_crd_validators().get(key)
     if validator is None:
         return [f"no served CRD version for {key} in the operator chart"]
     return [
@@ -173,7 +138,12 @@ def test_the_wheel_chart_is_the_operator_version_the_stacks_install() -> None:
     assert wheel_version == DASK_OPERATOR_VERSION
     for stack in STACKS:
         assert one(stack, "kubernetes:helm.sh/v4:Chart", "dask-operator-chart")["inputs"]["version"] == wheel_version
-    assert {kind for _, kind in crd_validators()} == {"DaskCluster", "DaskWorkerGroup", "DaskJob", "DaskAutoscaler"}
+    assert {kind for _, kind in operator_crd_validators()} == {
+        "DaskCluster",
+        "DaskWorkerGroup",
+        "DaskJob",
+        "DaskAutoscaler",
+    }
 
 
 @pytest.mark.parametrize("stack", STACKS)
