@@ -52,6 +52,7 @@ JUPYTER_KERNEL_DOCKERFILE = "images/jupyter/kernel.Dockerfile"
 JUPYTER_REQUIREMENTS = "images/jupyter/requirements.txt"
 JUPYTER_KERNEL_REQUIREMENTS = "images/jupyter/kernel-requirements.txt"
 JUPYTER_SERVER_CONFIG = "images/jupyter/jupyter_server_config.json"
+JUPYTER_DASK_CONFIG = "images/jupyter/dask-labextension.yaml"
 PIP_INDEX_SECRET = "pip_extra_index_url"
 """The build secret (id) that carries a private package index URL to every ``pip install`` in the Dockerfiles."""
 
@@ -377,7 +378,7 @@ def _jupyter_specs(images: ImagesConfig, bases: dict[str, ImageSpec], root: Path
         dockerfile=JUPYTER_DOCKERFILE,
         build_args=server_args,
         locks=(server_lock,),
-        files=[JUPYTER_SERVER_CONFIG],
+        files=[JUPYTER_SERVER_CONFIG, JUPYTER_DASK_CONFIG],
     )
     specs = [previous]
     names = list(images.profiles)
