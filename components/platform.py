@@ -21,6 +21,7 @@ from render.catalog import image_specs, with_catalog_images
 from render.chart_values import gateway_values, operator_values
 from render.clusters import declared_cluster_manifests
 from render.dashboards import dashboard_config_maps
+from render.labextension import jupyter_gateway_environment
 from render.local import (
     LOCAL_CATALOG_TARGETS,
     gateway_url,
@@ -199,6 +200,7 @@ class DaskPlatform(pulumi.ComponentResource):
                 "daskKubernetesOperator": config.operator.chart.version,
             },
             "defaultWorkerImage": config.gateway.image.reference,
+            "jupyterEnvironment": jupyter_gateway_environment(config, address),
             "requiredSecrets": required_secrets(config, token_from_secret_config=hub_token is not None),
             "images": self.images.references,
         }
