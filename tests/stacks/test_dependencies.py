@@ -23,10 +23,11 @@ DASK_CLUSTER = "kubernetes:kubernetes.dask.org/v1:DaskCluster"
 DEFAULT_IMAGE = "dask-images-base-staging-k8s"
 """The image of both stacks' ``images.defaultProfile``: what a cluster without an image of its own runs."""
 
-EDGES_PER_TEAM = 14
+EDGES_PER_TEAM = 19
 """A team with one cluster: ServiceAccount 1 (namespace), RoleBinding 3 (namespace, ServiceAccount, ClusterRole),
 ResourceQuota 1 and LimitRange 1 (namespace), DaskCluster 5 (namespace, quota, LimitRange, operator chart, image),
-three NetworkPolicies 1 each (namespace)."""
+six NetworkPolicies (three of them Prometheus' scrape policies, prod has monitoring on) and two PodMonitors 1
+each (namespace)."""
 
 
 def urn(resources: Resources, resource_type: str, name: str) -> str:
