@@ -2,8 +2,8 @@
 are set up for the gateway.
 
 A scheduler and a worker start on 127.0.0.1, compute, and their ``/metrics`` are read
-(``image_checks/dask_metrics.py``): once in this environment (prometheus-client pinned as in the images), once
-in the dev stack's ``k8s`` image of the default profile, built with buildah as ``tools.build_images`` builds it.
+(``image_checks/dask_metrics.py``): once in this environment (prometheus-client pinned as in the images), and in
+each ``k8s`` base image of the dev stack (both profiles), built with buildah as ``tools.build_images`` builds it.
 The Jupyter image (built the same way) must have dask-labextension enabled in JupyterLab's server and its
 factory pointed at the gateway.
 """
@@ -27,7 +27,8 @@ pytestmark = pytest.mark.slow
 
 CHECKS = Path(__file__).parent / "image_checks"
 RUN_TIMEOUT = 300
-DEFAULT_K8S_IMAGE = "base-staging-k8s"
+K8S_BASES = ("base-staging-k8s", "base-processor-k8s")
+"""The dev stack's k8s bases: the default profile's (Dask 2026.1.2) and the processors' (Dask 2024.5.2)."""
 JUPYTER_IMAGE = "jupyter"
 
 
@@ -85,10 +86,11 @@ def test_a_scheduler_and_worker_here_serve_every_dask_metric_the_dashboards_read
     assert_serves_every_dashboard_metric(last_json_line([sys.executable, str(CHECKS / "dask_metrics.py"), *ports]))
 
 
+@pytest.mark.parametrize("key", K8S_BASES)
 def test_a_scheduler_and_worker_from_the_built_k8s_image_serve_every_dask_metric_the_dashboards_read(
-    images: dict[str, ImageBuild], tmp_path: Path
+    images: dict[str, ImageBuild], key: str, tmp_path: Path
 ) -> None:
-    tag = built(images, DEFAULT_K8S_IMAGE, tmp_path)
+    tag = built(images, key, tmp_path)
     ports = [str(port) for port in free_ports(3)]
     facts = last_json_line(podman_run(tag, "python", "/checks/dask_metrics.py", *ports))
     assert_serves_every_dashboard_metric(facts)

@@ -46,6 +46,11 @@ try:
         served = {"scheduler": sample_names(scheduler_dashboard), "worker": sample_names(worker_dashboard)}
     print(json.dumps({"total": total, **served}))
 finally:
+    # The metrics are read; a worker slow to close on a loaded machine is stopped rather than waited for.
     for process in (worker, scheduler):
         process.terminate()
-        process.wait(30)
+        try:
+            process.wait(30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(30)
