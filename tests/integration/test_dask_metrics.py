@@ -5,15 +5,21 @@ A scheduler and a worker start on 127.0.0.1, compute, and their ``/metrics`` are
 (``image_checks/dask_metrics.py``): once in this environment (prometheus-client pinned as in the images), and in
 each ``k8s`` base image of the dev stack (both profiles), built with buildah as ``tools.build_images`` builds it.
 The Jupyter image (built the same way) must have dask-labextension enabled in JupyterLab's server and its
-factory pointed at the gateway.
+factory pointed at the gateway; and dask-labextension's own code in it, given the environment the local stack
+gives JupyterLab, starts a cluster on a real dask-gateway-server on 127.0.0.1 and shows its workers and its
+dashboard link through the gateway.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +33,8 @@ pytestmark = pytest.mark.slow
 
 CHECKS = Path(__file__).parent / "image_checks"
 RUN_TIMEOUT = 300
+GATEWAY_STARTUP_TIMEOUT = 90
+PANE_PASSWORD = "pane-test-password-5d21"
 K8S_BASES = ("base-staging-k8s", "base-processor-k8s")
 """The dev stack's k8s bases: the default profile's (Dask 2026.1.2) and the processors' (Dask 2024.5.2)."""
 JUPYTER_IMAGE = "jupyter"
@@ -123,3 +131,79 @@ def test_the_jupyter_images_server_has_dask_labextension_enabled_and_pointed_at_
         "distributed": "2026.1.2",
         "dask-gateway": "2026.3.0",
     }
+
+
+@contextmanager
+def password_gateway(workdir: Path) -> Iterator[dict[str, str]]:
+    """A dask-gateway-server on 127.0.0.1 with the simple authenticator and a password, clusters as local
+    processes of this environment; yields the environment the local stack gives JupyterLab for it."""
+    api, http, tcp = free_ports(3)
+    (workdir / "clusters").mkdir(parents=True)
+    (workdir / "dask_gateway_config.py").write_text(
+        f"""c.DaskGateway.address = "127.0.0.1:{api}"
+c.Proxy.address = "127.0.0.1:{http}"
+c.Proxy.tcp_address = "127.0.0.1:{tcp}"
+c.Proxy.log_level = "info"
+c.DaskGateway.authenticator_class = "dask_gateway_server.auth.SimpleAuthenticator"
+c.SimpleAuthenticator.password = {PANE_PASSWORD!r}
+c.DaskGateway.backend_class = "dask_gateway_server.backends.local.UnsafeLocalBackend"
+c.LocalBackend.clusters_directory = {str(workdir / "clusters")!r}
+c.ClusterConfig.scheduler_cmd = ["dask", "scheduler"]
+c.ClusterConfig.worker_cmd = ["dask", "worker"]
+"""
+    )
+    path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', os.defpath)}"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "dask_gateway_server", "-f", "dask_gateway_config.py"],
+        cwd=workdir,
+        env={**os.environ, "PATH": path},
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stderr is not None
+    lines: list[str] = []
+    routed = threading.Event()
+
+    def read(stream: Any) -> None:
+        # The proxy serves users once it has the route to the API server.
+        for line in stream:
+            lines.append(line)
+            if f'target: "http://127.0.0.1:{api}"' in line:
+                routed.set()
+        routed.set()
+
+    reader = threading.Thread(target=read, args=(process.stderr,), daemon=True)
+    reader.start()
+    try:
+        assert routed.wait(GATEWAY_STARTUP_TIMEOUT) and process.poll() is None, "".join(lines)[-4000:]
+        yield {
+            "DASK_GATEWAY__ADDRESS": f"http://127.0.0.1:{http}",
+            "DASK_GATEWAY__PROXY_ADDRESS": f"gateway://127.0.0.1:{tcp}",
+            "DASK_GATEWAY__AUTH__TYPE": "basic",
+            "DASK_GATEWAY__AUTH__KWARGS__PASSWORD": PANE_PASSWORD,
+        }
+    finally:
+        process.terminate()
+        try:
+            process.wait(60)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(30)
+        reader.join(30)
+
+
+def test_the_dask_panes_start_a_gateway_cluster_and_show_it_with_its_dashboard_through_the_gateway(
+    images: dict[str, ImageBuild], tmp_path: Path
+) -> None:
+    tag = built(images, JUPYTER_IMAGE, tmp_path / "logs")
+    with password_gateway(tmp_path / "gateway") as env:
+        facts = last_json_line(podman_run(tag, "python", "/checks/labextension_pane.py", env=env))
+    model = facts["cluster"]
+    assert facts["type"] == "GatewayCluster"
+    assert model["scheduler_address"].startswith(env["DASK_GATEWAY__PROXY_ADDRESS"] + "/")
+    name = model["scheduler_address"].rsplit("/", 1)[1]
+    assert model["dashboard_link"] == f"{env['DASK_GATEWAY__ADDRESS']}/clusters/{name}/status"
+    # The image's config asks for one worker; the gateway's default worker has one core.
+    assert (model["workers"], model["cores"]) == (1, 1)
