@@ -15,6 +15,7 @@ from components.images import ImageCatalog
 from components.kubernetes import ChartRelease
 from components.local import LocalRuntime
 from components.local_smoke import local_smoke_checks as run_local_smoke_checks
+from components.monitoring import Monitoring
 from components.namespaces import NamespaceQuotas, Namespaces
 from components.network import NetworkPolicies
 from components.operator import DaskOperator
@@ -27,6 +28,8 @@ from render.admission import admission_manifests
 from render.catalog import image_specs, with_catalog_images
 from render.chart_values import gateway_values, operator_values
 from render.clusters import declared_cluster_manifests
+from render.grafana import dashboard_config_maps
+from render.labextension import jupyter_gateway_environment
 from render.local import (
     LOCAL_CATALOG_TARGETS,
     gateway_urls,
@@ -38,6 +41,7 @@ from render.local import (
     local_runtime,
 )
 from render.local_smoke import local_smoke_checks
+from render.monitoring import gateway_pod_monitors
 from render.names import PASSWORD_SECRET_NAME, gateway_address, traefik_service_name
 from render.network import network_policies
 from render.secrets import required_secrets
@@ -192,13 +196,16 @@ class DaskPlatform(pulumi.ComponentResource):
             hub_token=hub_token,
             opts=child,
         )
+        every_namespace = {**by_name, **(self.teams.namespaces if self.teams is not None else {})}
         policies = network_policies(config)
         if policies:
-            every_namespace = {**by_name, **(self.teams.namespaces if self.teams is not None else {})}
             NetworkPolicies(f"{name}-network", policies, every_namespace, self.provider, opts=child)
         admission = admission_manifests(config)
         if admission:
             AdmissionPolicy(f"{name}-admission", admission, self.provider, opts=child)
+        if config.monitoring.enabled:
+            monitors, dashboards = gateway_pod_monitors(config), dashboard_config_maps(config)
+            Monitoring(f"{name}-monitoring", monitors, dashboards, every_namespace, self.provider, opts=child)
         address = gateway_address(namespaces.gateway, config.gateway.service.port)
         self.session: DaskSession | None = None
         if config.session_enabled:
@@ -229,6 +236,7 @@ class DaskPlatform(pulumi.ComponentResource):
                 "daskKubernetesOperator": config.operator.chart.version,
             },
             "defaultWorkerImage": config.gateway.image.reference,
+            "jupyterEnvironment": jupyter_gateway_environment(config, address),
             "requiredSecrets": required_secrets(config, token_from_secret_config=hub_token is not None),
             "images": self.images.references,
         }

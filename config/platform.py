@@ -29,6 +29,7 @@ from config.gateway import (
 from config.images import CATALOG_IMAGES, ImagesConfig
 from config.kubernetes import KubernetesConfig
 from config.local import GatewayKind, LocalConfig, LocalGateway
+from config.monitoring import MonitoringConfig, monitoring_problems
 from config.namespaces import NamespacesConfig
 from config.network import NetworkPoliciesConfig
 from config.operator import OperatorConfig
@@ -58,6 +59,8 @@ class PlatformConfig(ConfigModel):
     network_policies: NetworkPoliciesConfig = NetworkPoliciesConfig()
     admission: AdmissionConfig = AdmissionConfig()
     """The admission policy on user and team namespaces (see Pods the platform runs, docs/admission.md)."""
+    monitoring: MonitoringConfig = MonitoringConfig()
+    """Metrics and dashboards where the Prometheus Operator runs (see docs/operating.md)."""
     clusters: list[DeclaredClusterConfig] = Field(default_factory=list)
     """Declared Dask clusters (see Declared clusters and team namespaces)."""
     teams: list[TeamConfig] = Field(default_factory=list)
@@ -673,6 +676,7 @@ KUBERNETES_SECTIONS = (
     "admission",
     "clusters",
     "teams",
+    "monitoring",
 )
 """Sections that only mean something on Kubernetes: a local stack refuses them."""
 LOCAL_GATEWAY_KEYS = frozenset(
@@ -869,6 +873,7 @@ CROSS_SECTION_RULES: tuple[Callable[[PlatformConfig], Problems], ...] = (
     _images_targets,
     _local_stack,
     _smoke_check,
+    lambda config: monitoring_problems(config.monitoring, config.user_namespaces),
 )
 
 

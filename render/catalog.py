@@ -34,7 +34,7 @@ from config.platform import PlatformConfig
 from config.stack import PROJECT_DIR
 from render.gateway_options import gateway_config_source, gateway_data_text, gateway_options_data
 from render.kernels import dask_config_text, jupyter_server_config, kernel_dask_configs
-from render.names import LOCAL_PASSWORD_FILE, PASSWORD_ENV
+from render.names import LOCAL_PASSWORD_FILE, PASSWORD_ENV, PROMETHEUS_CLIENT_VERSION
 
 TINI_VERSION = "0.19.0-1+b3"
 """tini as packaged in Debian ``config.images.DEBIAN_RELEASE``; pinned like every other input of an image."""
@@ -51,6 +51,7 @@ JUPYTER_DOCKERFILE = "images/jupyter/Dockerfile"
 JUPYTER_KERNEL_DOCKERFILE = "images/jupyter/kernel.Dockerfile"
 JUPYTER_REQUIREMENTS = "images/jupyter/requirements.txt"
 JUPYTER_KERNEL_REQUIREMENTS = "images/jupyter/kernel-requirements.txt"
+JUPYTER_DASK_CONFIG = "images/jupyter/dask-labextension.yaml"
 PIP_INDEX_SECRET = "pip_extra_index_url"
 """The build secret (id) that carries a private package index URL to every ``pip install`` in the Dockerfiles."""
 
@@ -104,11 +105,13 @@ def version_key(profile: ImageProfile, dask_gateway_version: str) -> str:
 
 
 def base_requirements(profile: ImageProfile, dask_gateway_version: str) -> tuple[str, ...]:
-    """What every image of a profile carries: Dask with arrays, dataframes and the dashboard, and the client."""
+    """What every image of a profile carries: Dask with arrays, dataframes and the dashboard, the client, and
+    prometheus-client, with which schedulers and workers serve ``/metrics`` on their dashboard port."""
     return (
         f"dask[array,dataframe,diagnostics]=={profile.dask}",
         f"distributed=={profile.dask}",
         f"dask-gateway=={dask_gateway_version}",
+        f"prometheus-client=={PROMETHEUS_CLIENT_VERSION}",
     )
 
 
@@ -174,7 +177,15 @@ def lock_specs(images: ImagesConfig) -> list[LockSpec]:
             )
             specs[kernel.path] = kernel
         server = _jupyter_server_lock(images)
-        specs[server] = LockSpec(server, images.jupyter.python, requirement_files=(JUPYTER_REQUIREMENTS,))
+        # dask-labextension drives gateway clusters from the server: the default profile's client and its pins.
+        default = images.profiles[images.default_profile]
+        specs[server] = LockSpec(
+            server,
+            images.jupyter.python,
+            (f"dask=={default.dask}", f"distributed=={default.dask}", f"dask-gateway=={gateway}"),
+            requirement_files=(JUPYTER_REQUIREMENTS,),
+            constraints=(_base_lock(images, default, "k8s"),),
+        )
     return list(specs.values())
 
 
@@ -352,6 +363,7 @@ def _jupyter_specs(
     images: ImagesConfig,
     bases: dict[str, ImageSpec],
     kernel_configs: Mapping[str, Mapping[str, Any]],
+    server_dask_config: Mapping[str, Any],
     root: Path,
 ) -> list[ImageSpec]:
     """JupyterLab, then one layer per profile that adds its kernel, copied from the profile's k8s base image: each
@@ -359,13 +371,15 @@ def _jupyter_specs(
     ipykernel from the kernel's lock. The last layer is the Jupyter image; the others are build steps.
 
     Each kernel's dask configuration (``kernel_configs``, by profile) arrives as the ``KERNEL_DASK_CONFIG`` build
-    argument: it holds no secret, and so it enters the layer's content digest like any other argument."""
+    argument: it holds no secret, and so it enters the layer's content digest like any other argument. The server's
+    own (``server_dask_config``: where the Dask panes find a gateway) arrives the same way."""
     server_lock = _jupyter_server_lock(images)
     server_args = {
         "PYTHON_BASE": images.jupyter.python_base(),
         "TINI_VERSION": TINI_VERSION,
         "SERVER_LOCK": server_lock.removeprefix("images/jupyter/"),
         "SERVER_CONFIG": dask_config_text(jupyter_server_config(images.default_profile)),
+        "SERVER_DASK_CONFIG": dask_config_text(server_dask_config),
     }
     previous = _spec(
         root,
@@ -377,6 +391,7 @@ def _jupyter_specs(
         dockerfile=JUPYTER_DOCKERFILE,
         build_args=server_args,
         locks=(server_lock,),
+        files=[JUPYTER_DASK_CONFIG],
     )
     specs = [previous]
     names = list(images.profiles)
@@ -439,7 +454,9 @@ def image_specs(
             gateway_addresses=kernel_gateway_addresses,
             auth_type=kernel_auth_type,
         )
-        specs += _jupyter_specs(images, kernel_bases, configs, root)
+        # The Dask panes run in the server: where kernels have gateways of their own, they use the default profile's.
+        server = configs[images.default_profile] if kernel_gateway_addresses is not None else {}
+        specs += _jupyter_specs(images, kernel_bases, configs, server, root)
     return specs
 
 
@@ -509,6 +526,8 @@ def check_catalog(images: ImagesConfig, root: Path = PROJECT_DIR) -> list[str]:
         if images.jupyter.enabled:
             paths.append(_kernel_lock(images, profile))
         expected_by_lock.update(dict.fromkeys(paths, pins))
+        if images.jupyter.enabled and name == images.default_profile:
+            expected_by_lock[_jupyter_server_lock(images)] = pins
     for lock in lock_specs(images):
         path = root / lock.path
         if not path.is_file():

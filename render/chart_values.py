@@ -14,6 +14,7 @@ from config.pods import ChartPod
 from render.catalog import profile_image
 from render.cost import gateway_cost_data
 from render.gateway_options import gateway_config_sources, gateway_data_env, gateway_options_data
+from render.monitoring import operator_metrics_values
 from render.names import (
     GATEWAY_RELEASE,
     JUPYTERHUB_TOKEN_KEY,
@@ -45,7 +46,7 @@ def operator_values(config: PlatformConfig) -> dict[str, Any]:
     }
     if config.operator.scope == "namespace":
         values["kopfArgs"] = ["--namespace", config.operator_namespace]
-    return values
+    return values | operator_metrics_values(config)
 
 
 def jupyterhub_token_secret(config: PlatformConfig, token_from_secret_config: bool) -> tuple[str, str]:

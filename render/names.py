@@ -27,6 +27,9 @@ JUPYTERHUB_TOKEN_SECRET = "dask-gateway-jupyterhub"
 """The Secret the program creates in the gateway namespace from the secret `dask-platform:jupyterhubApiToken`."""
 JUPYTERHUB_TOKEN_KEY = "api-token"
 
+PROMETHEUS_CLIENT_VERSION = "0.26.0"
+"""prometheus-client in every Dask image, and in requirements-dev.txt so the dashboards' queries are tested on it."""
+
 SESSION_NAME = "dask-session"
 TEAM_QUOTA_NAME = "dask-platform-team-quota"
 USER_QUOTA_NAME = "dask-platform-user-quota"

@@ -18,6 +18,12 @@ from typing import Any
 
 from config.network import EgressDestination
 from config.platform import PlatformConfig
+from render.monitoring import (
+    DECLARED_COMPONENT_LABEL,
+    DECLARED_METRICS_PORTS,
+    GATEWAY_COMPONENTS,
+    GATEWAY_METRICS_PORT,
+)
 from render.names import PLATFORM_LABEL
 
 NETWORK_API_VERSION = "networking.k8s.io/v1"
@@ -156,6 +162,37 @@ def user_namespace_policies(config: PlatformConfig, namespace: str) -> list[dict
     return policies
 
 
+def prometheus_scrape_policies(config: PlatformConfig, namespace: str) -> list[dict[str, Any]]:
+    """Prometheus (its pods in ``monitoring.namespace``) may reach each Dask pod's metrics port and no other:
+    not the comm port, nor the gateway scheduler's API on 8788."""
+    monitoring = config.monitoring
+    prometheus = {
+        "namespaceSelector": _namespaces([monitoring.namespace]),
+        "podSelector": {"matchLabels": dict(monitoring.prometheus_pod_labels)},
+    }
+
+    def scrape(name: str, pods: dict[str, Any], port: int) -> dict[str, Any]:
+        return _policy(name, namespace, pods, [{"from": [prometheus], "ports": [{"protocol": "TCP", "port": port}]}])
+
+    gateway_pods = {
+        "matchExpressions": [
+            {"key": GATEWAY_CLUSTER_LABEL, "operator": "Exists"},
+            {"key": COMPONENT_LABEL, "operator": "In", "values": list(GATEWAY_COMPONENTS.values())},
+        ]
+    }
+    return [
+        scrape("dask-platform-prometheus-gateway-clusters", gateway_pods, GATEWAY_METRICS_PORT),
+        *(
+            scrape(
+                f"dask-platform-prometheus-declared-{role}s",
+                {"matchLabels": {DECLARED_COMPONENT_LABEL: role}, **_has(DECLARED_CLUSTER_LABEL)},
+                port,
+            )
+            for role, port in DECLARED_METRICS_PORTS.items()
+        ),
+    ]
+
+
 def gateway_namespace_policies(config: PlatformConfig) -> list[dict[str, Any]]:
     """The gateway namespace: clients reach traefik; the API takes traefik and the clusters it launched."""
     namespace = config.namespaces.gateway
@@ -198,4 +235,6 @@ def network_policies(config: PlatformConfig) -> list[dict[str, Any]]:
         policies.append(_policy("dask-platform-default-deny", config.operator_namespace, {}, []))
     for namespace in config.user_namespaces:
         policies += user_namespace_policies(config, namespace) + user_namespace_egress(config, namespace)
+        if config.monitoring.enabled:
+            policies += prometheus_scrape_policies(config, namespace)
     return policies

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import IO, Any
 
 import jsonschema
+import promql_parser
 import pytest
 import yaml
 from dask_gateway_server.backends.kubernetes import KubeBackend, KubeClusterConfig
@@ -360,31 +361,15 @@ def closed_schema(schema: Any) -> Any:
 
 
 @functools.cache
-def crd_validators() -> dict[tuple[str, str], jsonschema.protocols.Validator]:
-    """(apiVersion, kind) -> a validator for every served version of every CRD in the chart."""
-    validators: dict[tuple[str, str], jsonschema.protocols.Validator] = {}
+def operator_crd_validators() -> dict[tuple[str, str], Any]:
+    """(apiVersion, kind) -> a validator for every served version of every CRD in the operator's chart."""
     with importlib.resources.as_file(OPERATOR_CHART / "crds") as crds:
-        for path in sorted(Path(crds).glob("*.yaml")):
-            crd = yaml.safe_load(path.read_text())
-            spec = crd["spec"]
-            for version in spec["versions"]:
-                if not version["served"]:
-                    continue
-                schema = copy.deepcopy(version["schema"]["openAPIV3Schema"])
-                # Every object carries these; the CRD schema leaves them to the API server.
-                schema["properties"].update(
-                    apiVersion={"type": "string"}, kind={"type": "string"}, metadata={"type": "object"}
-                )
-                # Draft 7 counts 2.0 as an integer, as the API server does with JSON numbers.
-                validators[(f"{spec['group']}/{version['name']}", spec["names"]["kind"])] = jsonschema.Draft7Validator(
-                    closed_schema(schema)
-                )
-    return validators
+        return crd_validators(sorted(Path(crds).glob("*.yaml")))
 
 
 def schema_errors(manifest: dict[str, Any]) -> list[str]:
     key = (manifest["apiVersion"], manifest["kind"])
-    validator = crd_validators().get(key)
+    validator = operator_crd_validators().get(key)
     if validator is None:
         return [f"no served CRD version for {key} in the operator chart"]
     return [
@@ -534,3 +519,120 @@ def plan_changes(before: Resources, after: Resources) -> dict[str, str]:
         if change is not None:
             changes[resource_key(new.get(urn) or old[urn])] = change
     return changes
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# CRD schemas
+
+
+def crd_validators(paths: Iterable[Path]) -> dict[tuple[str, str], Any]:
+    """(apiVersion, kind) -> a closed-schema validator for every served version of the CRDs in ``paths``."""
+    validators: dict[tuple[str, str], Any] = {}
+    for path in paths:
+        crd = yaml.load(path.read_text(), Loader=yaml.CSafeLoader)
+        spec = crd["spec"]
+        for version in spec["versions"]:
+            if not version["served"]:
+                continue
+            schema = copy.deepcopy(version["schema"]["openAPIV3Schema"])
+            # Every object carries these; the CRD schema leaves them to the API server.
+            schema["properties"].update(
+                apiVersion={"type": "string"}, kind={"type": "string"}, metadata={"type": "object"}
+            )
+            # Draft 7 counts 2.0 as an integer, as the API server does with JSON numbers.
+            key = (f"{spec['group']}/{version['name']}", spec["names"]["kind"])
+            validators[key] = jsonschema.Draft7Validator(closed_schema(schema))
+    return validators
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# NetworkPolicies, evaluated as Kubernetes does for the selectors the platform writes
+
+
+def selects(selector: Mapping[str, Any], labels: Mapping[str, str]) -> bool:
+    """A label selector (matchLabels, matchExpressions with In, NotIn, Exists, DoesNotExist) against labels."""
+    if any(labels.get(key) != value for key, value in selector.get("matchLabels", {}).items()):
+        return False
+    tests = {
+        "In": lambda key, values: labels.get(key) in values,
+        "NotIn": lambda key, values: labels.get(key) not in values,
+        "Exists": lambda key, _values: key in labels,
+        "DoesNotExist": lambda key, _values: key not in labels,
+    }
+    return all(tests[e["operator"]](e["key"], e.get("values", [])) for e in selector.get("matchExpressions", []))
+
+
+def namespace_labels(name: str) -> dict[str, str]:
+    return {"kubernetes.io/metadata.name": name}
+
+
+def _peer_admits(peer: Mapping[str, Any], source_namespace: str, source: Mapping[str, str], namespace: str) -> bool:
+    if "namespaceSelector" in peer:
+        if not selects(peer["namespaceSelector"], namespace_labels(source_namespace)):
+            return False
+    elif source_namespace != namespace:
+        return False
+    return selects(peer.get("podSelector", {}), source)
+
+
+def admits(
+    policies: Iterable[Mapping[str, Any]],
+    source: tuple[str, Mapping[str, str]],
+    destination: tuple[str, Mapping[str, str]],
+    port: int,
+) -> bool:
+    """Whether a pod (namespace, labels) may open a TCP connection to another pod's ``port`` under
+    ``policies``: a pod no Ingress policy selects takes everything; otherwise one rule of a policy that selects
+    it must admit both the peer and the port."""
+    namespace, labels = destination
+    selecting = [
+        p
+        for p in policies
+        if p["metadata"]["namespace"] == namespace
+        and "Ingress" in p["spec"].get("policyTypes", ["Ingress"])
+        and selects(p["spec"]["podSelector"], labels)
+    ]
+    if not selecting:
+        return True
+    for policy in selecting:
+        for rule in policy["spec"].get("ingress", []):
+            peers, ports = rule.get("from"), rule.get("ports")
+            peer_ok = peers is None or any(_peer_admits(peer, *source, namespace) for peer in peers)
+            port_ok = ports is None or any(entry.get("port") == port for entry in ports)
+            if peer_ok and port_ok:
+                return True
+    return False
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# PromQL
+
+
+WRAPPING_EXPRESSIONS = (
+    promql_parser.AggregateExpr,
+    promql_parser.ParenExpr,
+    promql_parser.UnaryExpr,
+    promql_parser.SubqueryExpr,
+)
+
+
+def promql_metrics(expr: str) -> set[str]:
+    """The metric names a PromQL expression reads, from Prometheus' own grammar (promql-parser)."""
+    found: set[str] = set()
+
+    def walk(node: Any) -> None:
+        if isinstance(node, promql_parser.VectorSelector):
+            found.add(node.name)
+        elif isinstance(node, promql_parser.MatrixSelector):
+            walk(node.vector_selector)
+        elif isinstance(node, promql_parser.BinaryExpr):
+            walk(node.lhs)
+            walk(node.rhs)
+        elif isinstance(node, promql_parser.Call):
+            for argument in node.args:
+                walk(argument)
+        elif isinstance(node, WRAPPING_EXPRESSIONS):
+            walk(node.expr)
+
+    walk(promql_parser.parse(expr))
+    return found

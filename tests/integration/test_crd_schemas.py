@@ -16,7 +16,7 @@ import pytest
 
 from config.types import DASK_OPERATOR_VERSION
 from render.clusters import declared_cluster_manifests
-from tests.helpers import crd_validators, one, prod_with_rapids_enabled, resolved, schema_errors, stack_plan
+from tests.helpers import one, operator_crd_validators, prod_with_rapids_enabled, resolved, schema_errors, stack_plan
 
 DASK_GROUP = "kubernetes.dask.org"
 STACKS = ("dev", "prod")
@@ -116,7 +116,12 @@ def test_the_wheel_chart_is_the_operator_version_the_stacks_install() -> None:
     assert wheel_version == DASK_OPERATOR_VERSION
     for stack in STACKS:
         assert one(stack, "kubernetes:helm.sh/v4:Chart", "dask-operator-chart")["inputs"]["version"] == wheel_version
-    assert {kind for _, kind in crd_validators()} == {"DaskCluster", "DaskWorkerGroup", "DaskJob", "DaskAutoscaler"}
+    assert {kind for _, kind in operator_crd_validators()} == {
+        "DaskCluster",
+        "DaskWorkerGroup",
+        "DaskJob",
+        "DaskAutoscaler",
+    }
 
 
 @pytest.mark.parametrize("stack", STACKS)

@@ -23,10 +23,11 @@ DASK_CLUSTER = "kubernetes:kubernetes.dask.org/v1:DaskCluster"
 DEFAULT_IMAGE = "dask-images-base-staging-k8s"
 """The image of both stacks' ``images.defaultProfile``: what a cluster without an image of its own runs."""
 
-EDGES_PER_TEAM = 18
+EDGES_PER_TEAM = 23
 """A team with one cluster: ServiceAccount 1 (namespace), RoleBinding 3 (namespace, ServiceAccount, ClusterRole),
 ResourceQuota 1 and LimitRange 1 (namespace), DaskCluster 5 (namespace, quota, LimitRange, operator chart, image),
-seven NetworkPolicies 1 each (namespace): three for ingress, three for egress and prod's object store."""
+ten NetworkPolicies 1 each (namespace): three for ingress, three for egress, prod's object store and three
+Prometheus scrape policies (prod has monitoring on); two PodMonitors 1 each (namespace)."""
 
 
 def urn(resources: Resources, resource_type: str, name: str) -> str:

@@ -18,6 +18,7 @@ from render.catalog import (
     ImageSpec,
     check_catalog,
     image_specs,
+    lock_pins,
     lock_specs,
     profile_image,
     with_catalog_images,
@@ -339,3 +340,28 @@ def test_the_default_profiles_are_the_documented_pairs() -> None:
         "staging": {**STAGING, "base_digest": None},
         "processor": {**PROCESSOR, "base_digest": None},
     }
+
+
+def test_every_dask_image_lock_pins_prometheus_client_so_its_processes_serve_metrics() -> None:
+    dask_locks = [lock for lock in lock_specs(BOTH_TARGETS) if "/jupyter/locks/server-" not in lock.path]
+    assert dask_locks
+    for lock in dask_locks:
+        assert "prometheus-client==0.26.0" in lock.requirements, lock.path
+        assert lock_pins((PROJECT_DIR / lock.path).read_text())["prometheus-client"] == "0.26.0", lock.path
+
+
+def test_jupyterlabs_server_lock_carries_the_labextension_and_the_default_profiles_client() -> None:
+    (server,) = [lock for lock in lock_specs(BOTH_TARGETS) if "/jupyter/locks/server-" in lock.path]
+    pins = lock_pins((PROJECT_DIR / server.path).read_text())
+    assert pins["dask-labextension"] == "7.0.0"
+    assert (pins["dask"], pins["distributed"], pins["dask-gateway"]) == ("2026.1.2", "2026.1.2", "2026.3.0")
+    assert server.constraints == ("images/base/locks/py3.13.12-dask2026.1.2-gateway2026.3.0-k8s.txt",)
+
+
+def test_a_server_lock_of_another_dask_than_the_default_profile_is_reported(repo_copy: Path) -> None:
+    lock = repo_copy / "images/jupyter/locks/server-py3.13.12.txt"
+    lock.write_text(lock.read_text().replace("distributed==2026.1.2", "distributed==2026.8.0"))
+    assert (
+        "images/jupyter/locks/server-py3.13.12.txt pins distributed 2026.8.0, the config says 2026.1.2: run "
+        "`.venv/bin/python -m tools.lock` and commit the result"
+    ) in check_catalog(BOTH_TARGETS, repo_copy)
