@@ -2,43 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextvars
 from typing import Any
 
 import pulumi
 
 from components.kubernetes import declare
-
-
-class _Recorder(pulumi.runtime.Mocks):
-    def __init__(self) -> None:
-        self.inputs: dict[str, dict[str, Any]] = {}
-
-    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
-        self.inputs[args.name] = dict(args.inputs)
-        return f"{args.name}-id", dict(args.inputs)
-
-    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]]]:
-        return {}, []
-
-
-def _in_own_context(manifest: dict[str, Any]) -> dict[str, Any]:
-    asyncio.set_event_loop(asyncio.new_event_loop())
-    recorder = _Recorder()
-    pulumi.runtime.set_mocks(recorder, project="dask-platform", stack="test", preview=True)
-
-    @pulumi.runtime.test  # type: ignore[misc]
-    def run() -> pulumi.Output[str]:
-        return declare("declared", manifest, pulumi.ResourceOptions()).urn
-
-    run()
-    return recorder.inputs["declared"]
+from tests.helpers import registered_inputs
 
 
 def _declared(manifest: dict[str, Any]) -> dict[str, Any]:
-    """The inputs ``declare`` registers, under mocks set in a context of their own, so no plan sees them."""
-    return contextvars.copy_context().run(_in_own_context, manifest)
+    return registered_inputs(lambda: declare("declared", manifest, pulumi.ResourceOptions()))["declared"]
 
 
 def test_a_top_level_field_outside_any_list_reaches_the_typed_resource() -> None:

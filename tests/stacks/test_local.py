@@ -8,8 +8,6 @@ healthy), each port on 127.0.0.1 only; the password is generated when the stack 
 
 from __future__ import annotations
 
-import asyncio
-import contextvars
 import json
 from typing import Any
 
@@ -32,7 +30,7 @@ from render.local import (
     secret_file_content,
 )
 from render.names import LOCAL_PASSWORD_FILE
-from tests.helpers import find, parse, plan_variant, stack_plan, stack_variant
+from tests.helpers import find, parse, plan_variant, registered_inputs, stack_plan, stack_variant
 from tools.plan import Plan, plan_stack
 
 STACK = "local"
@@ -356,38 +354,14 @@ SECRET_SIGNATURE_VALUE = "1b47061264138c4ac30d75fd1eb44270"
 """How Pulumi's wire format marks a secret value: ``{SECRET_SIGNATURE: SECRET_SIGNATURE_VALUE, "value": ...}``."""
 
 
-class _Recorder(pulumi.runtime.Mocks):
-    """Registered inputs as the provider gets them: secrets decrypted, so the files' contents can be read."""
-
-    def __init__(self) -> None:
-        self.inputs: dict[str, dict[str, Any]] = {}
-
-    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
-        self.inputs[args.name] = dict(args.inputs)
-        return f"{args.name}-id", dict(args.inputs)
-
-    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]]]:
-        return {}, []
-
-
 def _provider_inputs(spec: LocalRuntimeSpec, password: str) -> dict[str, dict[str, Any]]:
-    """What ``LocalRuntime`` hands pulumi-docker for ``spec``, under mocks set in a context of their own."""
+    """What ``LocalRuntime`` hands pulumi-docker for ``spec``."""
 
-    def run_in_context() -> dict[str, dict[str, Any]]:
-        asyncio.set_event_loop(asyncio.new_event_loop())
-        recorder = _Recorder()
-        pulumi.runtime.set_mocks(recorder, project="dask-platform", stack="test", preview=True)
+    def local_runtime() -> pulumi.Resource:
+        images = {c.image_key: pulumi.ComponentResource("test:index:Built", c.image_key) for c in spec.containers}
+        return LocalRuntime("t", spec, images, pulumi.Output.secret(password))
 
-        @pulumi.runtime.test  # type: ignore[misc]
-        def run() -> pulumi.Output[str]:
-            images = {c.image_key: pulumi.ComponentResource("test:index:Built", c.image_key) for c in spec.containers}
-            runtime = LocalRuntime("t", spec, images, pulumi.Output.secret(password))
-            return runtime.urn
-
-        run()
-        return recorder.inputs
-
-    return contextvars.copy_context().run(run_in_context)
+    return registered_inputs(local_runtime)
 
 
 def test_pulumi_docker_gets_each_password_file_with_its_owner_mode_and_content() -> None:

@@ -17,16 +17,9 @@ from render.chart_values import gateway_values
 from render.clusters import declared_cluster_manifests
 from render.gateway_options import gateway_data_of_env
 from shipped.gateway_config import label_safe
-from tests.helpers import cluster_config_for, error_for, kubernetes_backend, resolved
+from tests.helpers import JUPYTERHUB_AUTH, cluster_config_for, error_for, kubernetes_backend, resolved
 
-JUPYTERHUB = {
-    "type": "jupyterhub",
-    "jupyterhub": {
-        "apiTokenSecretName": "jupyterhub-api-token",
-        "apiUrl": "http://hub.jupyterhub.svc.cluster.local:8081/hub/api",
-        "serviceName": "dask-gateway",
-    },
-}
+JUPYTERHUB = JUPYTERHUB_AUTH
 STACK = {
     "kubernetes": {"context": "prod"},
     "gateway": {

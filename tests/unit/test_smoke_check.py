@@ -16,17 +16,10 @@ from config.stack import PROJECT_DIR
 from render.chart_values import gateway_values, operator_values
 from render.smoke import SmokeCheckObjects, first_worker_seconds, smoke_check_objects, smoke_module_source
 from shipped import smoke_check
-from tests.helpers import error_for, parse, resolved
+from tests.helpers import JUPYTERHUB_AUTH, error_for, parse, resolved
 
 DEV = {"environment": "dev"}
-JUPYTERHUB = {
-    "type": "jupyterhub",
-    "jupyterhub": {
-        "apiTokenSecretName": "jupyterhub-api-token",
-        "apiUrl": "http://hub.jupyterhub.svc.cluster.local:8081/hub/api",
-        "serviceName": "dask-gateway",
-    },
-}
+JUPYTERHUB = JUPYTERHUB_AUTH
 
 
 def objects(values: dict[str, Any], with_password: bool = False) -> SmokeCheckObjects:
