@@ -1,8 +1,9 @@
-"""The whole stack config, and every rule that needs more than one section.
+"""The whole stack config, and the rules that need more than one section.
 
-Each section's own rules live with its model (``config/gateway.py``, ``config/clusters.py`` ...). A rule that
-reads two sections lives here, and only here: ``PlatformConfig`` runs them all after the sections are valid,
-and each problem is reported at the key it is about, so the user sees one line with that key and its value.
+Each section's own rules live with its model (``config/gateway.py``, ``config/clusters.py`` ...); the gateway's
+rules that need the whole gateway section (option bounds, admin-declared options, JupyterHub against the chart)
+live in ``config/gateway_rules.py``. ``PlatformConfig`` runs them all after the sections are valid, and each
+problem is reported at the key it is about, so the user sees one line with that key and its value.
 """
 
 from __future__ import annotations
@@ -19,13 +20,9 @@ from config.clusters import DeclaredClusterConfig, ImageChoice, declared_resourc
 from config.cost import CostLabelsConfig
 from config.footprint import maximum_footprint, minimum_footprint, quota_problems
 from config.gateway import (
-    BUILT_IN_OPTIONS,
-    DEFAULT_MAX_LENGTH,
-    FREE_TEXT_HELP,
-    FREE_TEXT_PATTERN,
-    ExtraOption,
     GatewayConfig,
 )
+from config.gateway_rules import extra_options, gateway_option_bounds, jupyterhub
 from config.images import CATALOG_IMAGES, ImagesConfig
 from config.kubernetes import KubernetesConfig
 from config.local import GatewayKind, LocalConfig, LocalGateway
@@ -33,7 +30,6 @@ from config.monitoring import MonitoringConfig, monitoring_problems
 from config.namespaces import NamespacesConfig
 from config.network import NetworkPoliciesConfig
 from config.operator import OperatorConfig
-from config.quantities import gateway_memory_bytes
 from config.session import SessionConfig
 from config.smoke import SmokeCheckConfig
 from config.team_limits import team_gateway_limits
@@ -42,8 +38,6 @@ from config.types import ConfigModel, cross_section_problem
 from config.user_quotas import QuotaAmounts, UserNamespace, UserQuota, quota_amounts, user_quota_problems
 
 Problems = Iterator[InitErrorDetails]
-JUPYTERHUB_SERVICE_CHART = (2026, 3, 0)
-"""The oldest gateway chart known to take gateway.auth.jupyterhub.jupyterhubServiceName (2024.1.0 refuses it)."""
 
 
 class PlatformConfig(ConfigModel):
@@ -235,162 +229,6 @@ def _operator_scope(config: PlatformConfig) -> Problems:
             "team namespaces need operator.scope 'cluster': a namespace-scoped operator watches only "
             f"{config.operator_namespace!r}",
         )
-
-
-def _gateway_option_bounds(config: PlatformConfig) -> Problems:
-    gateway = config.gateway
-    options = gateway.cluster_options
-    cores_max = ("gateway", "clusterOptions", "workerCores", "max")
-    if options.worker_cores.max > options.worker_cores_limit.max:
-        yield cross_section_problem(
-            cores_max,
-            options.worker_cores.max,
-            f"is above clusterOptions.workerCoresLimit.max {options.worker_cores_limit.max}: a limit raised to its "
-            "request would leave the allowed range",
-        )
-    if options.worker_cores.max > gateway.cluster_max_cores:
-        yield cross_section_problem(
-            cores_max, options.worker_cores.max, f"is above gateway.clusterMaxCores {gateway.cluster_max_cores}"
-        )
-    if gateway_memory_bytes(options.worker_memory.max) > gateway_memory_bytes(gateway.cluster_max_memory):
-        yield cross_section_problem(
-            ("gateway", "clusterOptions", "workerMemory", "max"),
-            options.worker_memory.max,
-            f"is above gateway.clusterMaxMemory {gateway.cluster_max_memory!r}",
-        )
-    explicit = not gateway.image.from_catalog
-    if options.allowed_images and explicit and gateway.image.reference not in options.allowed_images:
-        yield cross_section_problem(
-            ("gateway", "clusterOptions", "allowedImages"),
-            options.allowed_images,
-            f"must include the default image {gateway.image.reference!r} (gateway.image)",
-        )
-
-
-def _extra_options(config: PlatformConfig) -> Problems:
-    gateway = config.gateway
-    seen: set[str] = set()
-    for index, option in enumerate(gateway.extra_options):
-        at = ("gateway", "extraOptions", index)
-        if option.name in BUILT_IN_OPTIONS or option.name in seen:
-            yield cross_section_problem(
-                (*at, "name"), option.name, "is taken by a built-in or an earlier option; pick another name"
-            )
-        seen.add(option.name)
-        yield from _option_value_problems(option, at)
-        yield from _option_target_problems(config, option, at)
-
-
-def _option_value_problems(option: ExtraOption, at: tuple[str | int, ...]) -> Problems:
-    numeric = option.type in ("integer", "float")
-    if numeric and (option.min is None or option.max is None):
-        yield cross_section_problem(
-            (*at, "max" if option.min is not None else "min"), None, f"an {option.type} option needs min and max"
-        )
-    elif numeric and option.min is not None and option.max is not None:
-        default = option.default
-        whole = option.type != "integer" or (
-            isinstance(default, int) and float(option.min).is_integer() and float(option.max).is_integer()
-        )
-        if isinstance(default, bool) or not isinstance(default, int | float) or not whole:
-            yield cross_section_problem(
-                (*at, "default"), default, f"must be a number of the option's type {option.type}"
-            )
-        elif not option.min <= default <= option.max:
-            yield cross_section_problem(
-                (*at, "default"), default, f"must be within min {option.min} and max {option.max}"
-            )
-    if not numeric and (option.min is not None or option.max is not None):
-        yield cross_section_problem((*at, "min"), option.min, f"a {option.type} option takes no min or max")
-    if option.type == "bool" and not isinstance(option.default, bool):
-        yield cross_section_problem((*at, "default"), option.default, "a bool option's default is true or false")
-    if option.type == "string":
-        if not isinstance(option.default, str):
-            yield cross_section_problem((*at, "default"), option.default, "a string option's default is text")
-        elif option.choices and option.default not in option.choices:
-            yield cross_section_problem(
-                (*at, "default"), option.default, f"must be one of the choices {', '.join(option.choices)}"
-            )
-        elif not option.choices:
-            yield from _free_text_problems(option, at)
-    elif option.choices:
-        yield cross_section_problem((*at, "choices"), option.choices, "only string options have choices")
-    if option.max_length is not None and (option.type != "string" or option.choices):
-        yield cross_section_problem(
-            (*at, "maxLength"), option.max_length, "only string options without choices take free text to cap"
-        )
-    for choice in option.choices:
-        if not re.fullmatch(FREE_TEXT_PATTERN, choice):
-            yield cross_section_problem((*at, "choices"), choice, f"may contain only {FREE_TEXT_HELP}")
-
-
-def _free_text_problems(option: ExtraOption, at: tuple[str | int, ...]) -> Problems:
-    default = str(option.default)
-    cap = option.max_length or DEFAULT_MAX_LENGTH
-    if len(default) > cap:
-        yield cross_section_problem((*at, "default"), default, f"is longer than the option's {cap} characters")
-    elif not re.fullmatch(FREE_TEXT_PATTERN, default):
-        yield cross_section_problem((*at, "default"), default, f"may contain only {FREE_TEXT_HELP}")
-
-
-def _option_target_problems(config: PlatformConfig, option: ExtraOption, at: tuple[str | int, ...]) -> Problems:
-    gateway = config.gateway
-    field = option.goes_to.cluster_config
-    where = (*at, "goesTo", "clusterConfig")
-    if field == "cluster_max_workers" and (option.type != "integer" or (option.max or 0) > gateway.cluster_max_workers):
-        yield cross_section_problem(
-            where,
-            field,
-            f"needs an integer option with max at most gateway.clusterMaxWorkers {gateway.cluster_max_workers}",
-        )
-    if field == "scheduler_cores" and (
-        option.type not in ("integer", "float") or (option.max or 0) > gateway.cluster_max_cores
-    ):
-        yield cross_section_problem(
-            where, field, f"needs a number option with max at most gateway.clusterMaxCores {gateway.cluster_max_cores}"
-        )
-    if field == "scheduler_memory":
-        sizes: list[int] = []
-        for choice in option.choices:
-            try:
-                sizes.append(gateway_memory_bytes(choice))
-            except ValueError as error:
-                yield cross_section_problem((*at, "choices"), choice, str(error))
-        if option.type != "string" or not option.choices:
-            yield cross_section_problem(where, field, "needs a string option whose choices are sizes such as '4 G'")
-        elif sizes and max(sizes) > gateway_memory_bytes(gateway.cluster_max_memory):
-            yield cross_section_problem(
-                (*at, "choices"), option.choices, f"go above gateway.clusterMaxMemory {gateway.cluster_max_memory!r}"
-            )
-    if option.goes_to.label is not None and option.choices:
-        for choice in option.choices:
-            if not re.fullmatch(r"([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?", choice):
-                yield cross_section_problem(
-                    (*at, "choices"), choice, "becomes a label value: at most 63 letters, digits, '-', '_' and '.'"
-                )
-
-
-def _jupyterhub(config: PlatformConfig) -> Problems:
-    auth = config.gateway.auth
-    if auth.type != "jupyterhub":
-        return
-    hub = auth.jupyterhub
-    version = config.gateway.chart.version
-    if tuple(int(part) for part in version.split(".")) < JUPYTERHUB_SERVICE_CHART:
-        yield cross_section_problem(
-            ("gateway", "chart", "version"),
-            version,
-            "JupyterHub auth needs a gateway chart that takes the JupyterHub service name, "
-            f"{'.'.join(map(str, JUPYTERHUB_SERVICE_CHART))} or newer",
-        )
-    for key, value in (("apiUrl", hub.api_url), ("serviceName", hub.service_name)):
-        if value is None:
-            yield cross_section_problem(
-                ("gateway", "auth", "jupyterhub", key),
-                None,
-                "JupyterHub auth needs both apiUrl and serviceName: the hub may live in another namespace, and only "
-                "the gateway service's own token should be accepted",
-            )
 
 
 def _catalog_and_gateway(config: PlatformConfig) -> Problems:
@@ -667,6 +505,22 @@ def _pull_policies(config: PlatformConfig) -> Problems:
             yield cross_section_problem(("clusters", index, "imagePullPolicy"), "Never", never)
 
 
+def _images_targets(config: PlatformConfig) -> Problems:
+    targets = config.images.targets
+    if config.is_local:
+        if "targets" in config.images.model_fields_set:
+            yield cross_section_problem(
+                ("images", "targets"),
+                targets,
+                "a local stack builds what its containers run (each gateway's local image, Jupyter and what they "
+                "are built from); remove it",
+            )
+    elif "k8s" not in targets:
+        yield cross_section_problem(
+            ("images", "targets"), targets, "must include 'k8s': the platform's clusters run k8s images"
+        )
+
+
 KUBERNETES_SECTIONS = (
     "kubernetes",
     "namespaces",
@@ -679,6 +533,8 @@ KUBERNETES_SECTIONS = (
     "monitoring",
 )
 """Sections that only mean something on Kubernetes: a local stack refuses them."""
+
+
 LOCAL_GATEWAY_KEYS = frozenset(
     {"auth", "cluster_options", "cluster_max_cores", "cluster_max_memory", "cluster_max_workers", "clusters_per_user"}
     | {"idle_timeout_seconds", "extra_options"}
@@ -697,22 +553,6 @@ def _set_value(value: object) -> object:
 
 def _alias(model: type[ConfigModel], name: str) -> str:
     return model.model_fields[name].alias or name
-
-
-def _images_targets(config: PlatformConfig) -> Problems:
-    targets = config.images.targets
-    if config.is_local:
-        if "targets" in config.images.model_fields_set:
-            yield cross_section_problem(
-                ("images", "targets"),
-                targets,
-                "a local stack builds what its containers run (each gateway's local image, Jupyter and what they "
-                "are built from); remove it",
-            )
-    elif "k8s" not in targets:
-        yield cross_section_problem(
-            ("images", "targets"), targets, "must include 'k8s': the platform's clusters run k8s images"
-        )
 
 
 def _local_stack(config: PlatformConfig) -> Problems:
@@ -813,10 +653,6 @@ def _local_ports(config: PlatformConfig) -> Problems:
     yield from _gateway_aliases(gateways)
 
 
-LOCAL_GATEWAY_ALIAS = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
-"""A gateway's network name, ``dask-gateway-<name>``, is a DNS label: what Docker's name resolution answers."""
-
-
 def _gateway_aliases(gateways: list[LocalGateway]) -> Problems:
     for gateway in gateways:
         if not LOCAL_GATEWAY_ALIAS.fullmatch(f"dask-gateway-{gateway.name}"):
@@ -851,9 +687,9 @@ def _smoke_check(config: PlatformConfig) -> Problems:
 
 
 CROSS_SECTION_RULES: tuple[Callable[[PlatformConfig], Problems], ...] = (
-    _gateway_option_bounds,
-    _extra_options,
-    _jupyterhub,
+    lambda config: gateway_option_bounds(config.gateway),
+    lambda config: extra_options(config.gateway),
+    lambda config: jupyterhub(config.gateway),
     _namespace_choices,
     _namespace_roles,
     _admission_exemptions,
