@@ -252,6 +252,12 @@ def plan(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return plan_stack(STACK, tmp_path_factory.mktemp("plan"))
 
 
+def long_running(resources: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The planned containers that keep running: not the one-shot smoke checks, which publish nothing and have
+    their own tests (tests/stacks/test_local_smoke.py, tests/integration/test_smoke_check.py)."""
+    return [r for r in resources if r["type"] == CONTAINER and r["inputs"].get("mustRun") is not False]
+
+
 @pytest.fixture(scope="module")
 def resources(plan: Path) -> list[dict[str, Any]]:
     loaded: list[dict[str, Any]] = json.loads(plan.read_text())
@@ -260,7 +266,7 @@ def resources(plan: Path) -> list[dict[str, Any]]:
 
 @pytest.fixture(scope="module")
 def runtime(plan: Path, resources: list[dict[str, Any]], tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runtime]:
-    containers = {r["inputs"]["name"]: r["inputs"] for r in resources if r["type"] == CONTAINER}
+    containers = {r["inputs"]["name"]: r["inputs"] for r in long_running(resources)}
     rendered = {container.name: container for container in rendered_runtime().containers}
     assert sorted(containers) == sorted(rendered), sorted(containers)
     # The images the containers run, and what they are built from, with the image harness.
@@ -372,7 +378,7 @@ def gateway_status(port: int, password: str | None) -> int:
 
 
 def test_the_plan_declares_every_container_on_loopback_with_a_health_check(resources: list[dict[str, Any]]) -> None:
-    for resource in resources:
+    for resource in long_running(resources):
         if resource["type"] == CONTAINER:
             inputs = resource["inputs"]
             assert [port["ip"] for port in inputs["ports"]] == ["127.0.0.1"], inputs["ports"]
