@@ -1,4 +1,4 @@
-"""The pulumi-policy wrappers around ``policy/rules.py``, and the stack context the pack runs with.
+"""The pulumi-policy wrappers around the rules of ``policy/registry.py``, and the stack context the pack runs with.
 
 ``pulumi preview --policy-pack policy`` starts ``policy/__main__.py`` with the previewed stack's name
 (``PULUMI_STACK``) and config (``PULUMI_CONFIG``). The pack reads that config through the program's own typed
@@ -31,7 +31,8 @@ from pulumi_policy.proxy import UnknownValueError
 
 from config.platform import PlatformConfig
 from config.stack import PROJECT, PROJECT_DIR, SECRET_KEYS, read_stack
-from policy.rules import RULES, PolicyContext, Resource, Rule, context_from_config
+from policy.model import PolicyContext, Resource, Rule, context_from_config
+from policy.registry import RULES
 
 StackConfig = tuple[dict[str, str], list[str]]
 """Config as the CLI passes it (JSON text per full key) and the keys that are secret: a variant in tests."""
@@ -42,7 +43,7 @@ IMAGE_PREFIXES_KEY = "allowedImagePrefixes"
 CHART_REPOSITORIES_KEY = "allowedRepositories"
 _STRING_LIST = {"type": "array", "items": {"type": "string"}}
 
-# Lists a team may extend per pack run with `--policy-pack-config`, next to the defaults in policy/rules.py.
+# Lists a team may extend per pack run with `--policy-pack-config`, next to the defaults in policy/model.py.
 _PACK_CONFIG: dict[str, tuple[str, str]] = {
     "images-pinned-and-allowed": (IMAGE_PREFIXES_KEY, "allowed_image_prefixes"),
     "helm-chart-pinned": (CHART_REPOSITORIES_KEY, "allowed_chart_repositories"),

@@ -34,8 +34,9 @@ from traitlets.config.loader import PyFileConfigLoader
 
 from config.platform import PlatformConfig
 from config.stack import PROJECT, PROJECT_DIR, ConfigError, cli_config, parse_stack, stack_source
+from policy.model import PolicyContext, Violation
 from policy.pack import StackConfig, stack_context
-from policy.rules import PolicyContext, Violation, check_stack
+from policy.registry import check_stack
 from render.catalog import image_specs, with_catalog_images
 from render.gateway_options import gateway_config_source, gateway_data_of_env, gateway_data_text
 from shipped.gateway_config import DATA_ENV
@@ -383,7 +384,7 @@ def schema_errors(manifest: dict[str, Any]) -> list[str]:
 # ---------------------------------------------------------------------------------------------------------------
 # Objects the charts deploy (imported here, so that only this section needs helm-python-sdk)
 
-from policy.rules import Resource  # noqa: E402
+from policy.model import Resource  # noqa: E402
 from tools.chart_objects import chart_objects  # noqa: E402
 
 

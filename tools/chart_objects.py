@@ -30,7 +30,7 @@ import helm_python as helm
 import yaml
 
 from config.stack import PROJECT_DIR
-from policy.rules import HELM_CHART, Resource
+from policy.model import HELM_CHART, Resource
 from render.chart_pods import hardened_workload
 
 OPERATOR_CHART = "dask-kubernetes-operator"

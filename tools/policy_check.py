@@ -14,8 +14,9 @@ import argparse
 import sys
 
 from config.stack import ConfigError
+from policy.model import Resource
 from policy.pack import stack_context
-from policy.rules import RULES_BY_NAME, Resource, check_stack
+from policy.registry import RULES_BY_NAME, check_stack
 from tools.chart_objects import ChartSourceError, chart_objects
 from tools.plan import PlanError, plan
 

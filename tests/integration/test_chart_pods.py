@@ -26,7 +26,7 @@ import pytest
 from components import kubernetes as kubernetes_components
 from components.kubernetes import ChartRelease, harden_chart_pods, helm_release
 from config.types import ChartConfig
-from policy.rules import Resource
+from policy.model import Resource
 from render.admission import exempt_users
 from render.chart_pods import CHART_POD_USER
 from tests.helpers import free_ports, reference_path, resolved, stack_plan

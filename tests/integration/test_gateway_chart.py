@@ -12,7 +12,7 @@ from typing import Any
 import kubernetes_validate
 import pytest
 
-from policy.rules import Resource
+from policy.model import Resource
 from tests.helpers import plan_variant, reference_path, release_inputs
 from tools.chart_objects import render_chart
 

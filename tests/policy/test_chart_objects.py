@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from policy.rules import HELM_CHART, RULES_BY_NAME, Resource, check_stack
+from policy.model import HELM_CHART, Resource
+from policy.registry import RULES_BY_NAME, check_stack
 from tests.helpers import STACKS, planned, stack_plan, stack_with_chart_objects
 from tools.chart_objects import ChartSourceError, chart_objects, render_chart
 from tools.policy_check import main as policy_check

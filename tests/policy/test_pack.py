@@ -24,8 +24,9 @@ from pulumi_policy import (
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError, unknown_checking_proxy
 
 from config.stack import PROJECT_DIR
+from policy.model import DOCKER_BUILD_IMAGE, PolicyContext
 from policy.pack import PACK_NAME, build_policies
-from policy.rules import DOCKER_BUILD_IMAGE, RULES, PolicyContext
+from policy.registry import RULES
 from tests.helpers import edited, find, planned
 
 PACK_MAIN = PROJECT_DIR / "policy" / "__main__.py"

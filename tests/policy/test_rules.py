@@ -9,19 +9,18 @@ from typing import Any
 import pytest
 
 from config.stack import PROJECT, PROJECT_DIR, cli_config
-from policy.rules import (
+from policy.model import (
     CLUSTER_ROLE_BINDING,
     CONFIG_MAP,
     DOCKER_BUILD_IMAGE,
     HELM_CHART,
     NAMESPACE,
-    POD_SECURITY_ENFORCE,
-    RULES,
     SERVICE,
-    check_stack,
-    is_secret_name,
-    split_image_reference,
 )
+from policy.pod_security import POD_SECURITY_ENFORCE
+from policy.registry import RULES, check_stack
+from policy.secrets import is_secret_name
+from policy.supply_chain import split_image_reference
 from tests.helpers import edited, messages, planned, violations
 
 DEPLOYMENT = "kubernetes:apps/v1:Deployment"

@@ -11,23 +11,22 @@ from typing import Any
 
 import pytest
 
-from policy.rules import (
+from policy.model import (
     CLUSTER_ROLE,
     CLUSTER_ROLE_BINDING,
     DASK_CLUSTER,
     DOCKER_BUILD_IMAGE,
     GATEWAY_COMPONENT,
     NETWORK_POLICY,
-    NETWORK_POLICY_RULE,
     OPERATOR_COMPONENT,
     ROLE_BINDING,
-    RULES,
     SERVICE,
     PolicyContext,
     Resource,
     Violation,
-    check_stack,
 )
+from policy.network import NETWORK_POLICY_RULE
+from policy.registry import RULES, check_stack
 from tests.helpers import chart_child, own_resource
 
 DEPLOYMENT = "kubernetes:apps/v1:Deployment"
