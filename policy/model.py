@@ -44,7 +44,8 @@ DEFAULT_IMAGE_PREFIXES: tuple[str, ...] = ("ghcr.io/dask", "docker.io/traefik")
 
 @dataclass(frozen=True)
 class Resource:
-    """One registered resource, as in ``resources.json`` or as the policy engine hands it over."""
+    """One registered resource, as in ``resources.json`` or as the policy engine hands it over: what a rule reads,
+    whether the resource is ours or an object a chart renders."""
 
     urn: str
     """Its URN, whose type chain names the Chart (and the component above it) that rendered it, if any."""
