@@ -1,20 +1,19 @@
 """Realistic mistakes in a stack file, several of each kind, each refused before anything is declared.
 
 Every case must be refused with one line per problem that names the stack file, the key path and the value,
-at most 300 characters, without a traceback. The README's table of mistakes shows the message of each kind's
-first case, and a test keeps it equal to what the program prints.
+at most 300 characters, without a traceback. The first case of each kind is an example in docs/mistakes.md
+(``tools/mistakes_reference.py``), whose messages ``tests/unit/test_generated_docs.py`` keeps current.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
-from config.stack import PROJECT_DIR
 from tests.helpers import TEST_STACK_FILE, error_for
+from tools.mistakes_reference import EXAMPLES, SECRETS, Mistake, cluster, dev, local, prod, resources
 
 MAX_MESSAGE = 300
 HUB = {
@@ -23,22 +22,6 @@ HUB = {
         "jupyterhub": {"apiTokenSecretName": "hub-token", "apiUrl": "http://hub:8081/hub/api", "serviceName": "gw"},
     }
 }
-
-
-def dev(**sections: Any) -> dict[str, Any]:
-    return {"environment": "dev", **sections}
-
-
-def prod(**sections: Any) -> dict[str, Any]:
-    return {"environment": "prod", "kubernetes": {"context": "prod"}, "gatewayPassword": "[secret]", **sections}
-
-
-def local(**sections: Any) -> dict[str, Any]:
-    return {"environment": "local", **sections}
-
-
-def cluster(**fields: Any) -> dict[str, Any]:
-    return {"name": "batch", "namespace": "dask-users", **fields}
 
 
 def team(**fields: Any) -> dict[str, Any]:
@@ -53,25 +36,9 @@ def text_option(**fields: Any) -> dict[str, Any]:
     return {"name": "note", "type": "string", "default": "", **fields}
 
 
-def resources(cpu: Any = "1", memory: Any = "1Gi") -> dict[str, Any]:
-    return {"requests": {"cpu": cpu, "memory": memory}, "limits": {"cpu": cpu, "memory": memory}}
-
-
-@dataclass(frozen=True)
-class Mistake:
-    kind: str
-    values: dict[str, Any]
-    expected: str
-    """The start of the message after the stack file: the key path and the value."""
-
-
 MISTAKES = [
+    *EXAMPLES,
     # Quantities Kubernetes or the gateway would reject.
-    Mistake(
-        "a quantity Kubernetes rejects",
-        dev(session={"resources": resources(cpu="-1")}),
-        "dask-platform:session.resources.requests.cpu = \"-1\": '-1' must be above zero",
-    ),
     Mistake(
         "a quantity Kubernetes rejects",
         dev(session={"resources": resources(memory="0")}),
@@ -84,18 +51,8 @@ MISTAKES = [
     ),
     Mistake(
         "the gateway's size convention in a pod",
-        dev(session={"resources": resources(memory="1 G")}),
-        "dask-platform:session.resources.requests.memory = \"1 G\": '1 G' is written the gateway's way",
-    ),
-    Mistake(
-        "the gateway's size convention in a pod",
         dev(clusters=[cluster(worker={"resources": resources(memory="2 G")})]),
         'dask-platform:clusters[0].worker.resources.requests.memory = "2 G"',
-    ),
-    Mistake(
-        "a Kubernetes quantity in a gateway size",
-        dev(gateway={"clusterMaxMemory": "64Gi"}),
-        "dask-platform:gateway.clusterMaxMemory = \"64Gi\": '64Gi' is a Kubernetes quantity",
     ),
     Mistake(
         "a Kubernetes quantity in a gateway size",
@@ -103,11 +60,6 @@ MISTAKES = [
         'dask-platform:gateway.clusterOptions.workerMemory.default = "2Gi"',
     ),
     # Labels, annotations and names Kubernetes rejects.
-    Mistake(
-        "a label Kubernetes rejects",
-        dev(clusters=[cluster(labels={"team name": "ml"})]),
-        'dask-platform:clusters[0].labels has the key "team name": must be a Kubernetes label',
-    ),
     Mistake(
         "a label Kubernetes rejects",
         dev(clusters=[cluster(labels={"team": "x" * 64})]),
@@ -130,24 +82,10 @@ MISTAKES = [
     ),
     Mistake(
         "an environment variable name",
-        dev(clusters=[cluster(env={"MY VAR": "1"})]),
-        'dask-platform:clusters[0].env has the key "MY VAR": must be an environment variable name',
-    ),
-    Mistake(
-        "an environment variable name",
         dev(clusters=[cluster(worker={"env": {"1ST": "x"}})]),
         'dask-platform:clusters[0].worker.env has the key "1ST"',
     ),
     # Names that collide.
-    Mistake(
-        "names that collide",
-        dev(
-            namespaces={"users": ["dask-users", "dask-users-a"]},
-            clusters=[cluster(name="a-b", namespace="dask-users"), cluster(name="b", namespace="dask-users-a")],
-        ),
-        "dask-platform:clusters[1].name = \"b\": with namespace 'dask-users-a' gives the same resource name as "
-        "clusters[0]",
-    ),
     Mistake(
         "names that collide",
         dev(
@@ -171,11 +109,6 @@ MISTAKES = [
     # Numbers that cannot all hold.
     Mistake(
         "numbers that cannot all hold",
-        dev(clusters=[cluster(worker={"replicas": 9}, autoscaler={"minimum": 1, "maximum": 4})]),
-        "dask-platform:clusters[0].worker.replicas = 9: must be within the autoscaler's bounds, 1 to 4",
-    ),
-    Mistake(
-        "numbers that cannot all hold",
         dev(teams=[team()], clusters=[cluster(namespace="team-ml", autoscaler={"minimum": 1, "maximum": 40})]),
         "dask-platform:clusters[0].autoscaler.maximum = 40: can never be reached",
     ),
@@ -194,11 +127,6 @@ MISTAKES = [
     # Auth settings that cannot work.
     Mistake(
         "auth that cannot work",
-        prod(gateway={"auth": {"type": "jupyterhub", "jupyterhub": {"apiTokenSecretKey": ""}}}),
-        'dask-platform:gateway.auth.jupyterhub.apiTokenSecretKey = "": must be a key of a Kubernetes Secret',
-    ),
-    Mistake(
-        "auth that cannot work",
         dev(teams=[team(gatewayGroups=["ml"])]),
         'dask-platform:teams[0].gatewayGroups = ["ml"]: needs an authenticator that reports groups',
     ),
@@ -215,18 +143,8 @@ MISTAKES = [
     # Prod that would act on the wrong cluster or open itself up.
     Mistake(
         "prod on the wrong cluster",
-        {"environment": "prod", "gatewayPassword": "[secret]"},
-        "dask-platform:kubernetes.context = null: prod needs an explicit kubeconfig context",
-    ),
-    Mistake(
-        "prod on the wrong cluster",
         prod(kubernetes={"context": ""}),
         'dask-platform:kubernetes.context = "": String should have at least 1 character',
-    ),
-    Mistake(
-        "a service open to the outside",
-        prod(gateway={"service": {"type": "LoadBalancer"}}),
-        'dask-platform:gateway.service.type = "LoadBalancer": exposes the gateway outside the cluster',
     ),
     Mistake(
         "a service open to the outside",
@@ -240,20 +158,10 @@ MISTAKES = [
     ),
     Mistake(
         "a pull policy that never pulls pushed images",
-        prod(gateway={"image": {"pullPolicy": "Never"}}),
-        'dask-platform:gateway.image.pullPolicy = "Never": a node never pulls',
-    ),
-    Mistake(
-        "a pull policy that never pulls pushed images",
         dev(images={"push": True, "registryUsername": None}, clusters=[cluster(imagePullPolicy="Never")]),
         'dask-platform:clusters[0].imagePullPolicy = "Never": a node never pulls',
     ),
     # Settings for pods that Kubernetes, the gateway or the hub would refuse.
-    Mistake(
-        "a pod setting Kubernetes rejects",
-        dev(gateway={"worker": {"placement": {"tolerations": [{"key": "pool", "operator": "Exists", "value": "x"}]}}}),
-        "dask-platform:gateway.worker.placement.tolerations[0] = ",
-    ),
     Mistake(
         "a pod setting Kubernetes rejects",
         dev(gateway={"api": {"placement": {"affinity": {"nodeAfinity": {}}}}}),
@@ -273,11 +181,6 @@ MISTAKES = [
         "a pod setting Kubernetes rejects",
         dev(networkPolicies={"allowFrom": [{"namespaceSelectr": {}}]}),
         'dask-platform:networkPolicies.allowFrom[0] = {"namespaceSelectr": {}}: Kubernetes refuses',
-    ),
-    Mistake(
-        "an option that cannot work",
-        dev(gateway={"extraOptions": [{"name": "worker_cores", "type": "string", "default": "a"}]}),
-        'dask-platform:gateway.extraOptions[0].name = "worker_cores": is taken by a built-in',
     ),
     Mistake(
         "an option that cannot work",
@@ -486,11 +389,6 @@ MISTAKES = [
     ),
     Mistake(
         "JupyterHub wiring that leaves the token unusable",
-        dev(session={"enabled": False}, gateway={"auth": {"type": "jupyterhub", "jupyterhub": {"serviceName": "gw"}}}),
-        "dask-platform:gateway.auth.jupyterhub.apiUrl = null: JupyterHub auth needs both apiUrl and serviceName",
-    ),
-    Mistake(
-        "JupyterHub wiring that leaves the token unusable",
         dev(
             session={"enabled": False},
             gateway={
@@ -503,11 +401,6 @@ MISTAKES = [
     # Rules between sections, each at its own key.
     Mistake(
         "a namespace the platform does not have",
-        dev(clusters=[cluster(namespace="elsewhere")]),
-        'dask-platform:clusters[0].namespace = "elsewhere": is neither a user nor a team namespace',
-    ),
-    Mistake(
-        "a namespace the platform does not have",
         dev(session={"namespace": "elsewhere"}),
         'dask-platform:session.namespace = "elsewhere": must be one of namespaces.users (dask-users)',
     ),
@@ -515,12 +408,6 @@ MISTAKES = [
         "a namespace the platform does not have",
         dev(operator={"scope": "namespace"}, namespaces={"users": ["a", "b"]}),
         'dask-platform:namespaces.users = ["a", "b"]: operator.scope \'namespace\' watches exactly one',
-    ),
-    Mistake(
-        "a namespace given two roles",
-        dev(namespaces={"users": ["dask-users", "dask-gateway"]}),
-        'dask-platform:namespaces.users[1] = "dask-gateway": is namespaces.gateway: clusters need a namespace apart '
-        "from the gateway's; list another name",
     ),
     Mistake(
         "a namespace given two roles",
@@ -536,11 +423,6 @@ MISTAKES = [
     # A local stack runs on Docker: Kubernetes keys mean nothing there, and local keys nothing on Kubernetes.
     Mistake(
         "a Kubernetes setting in a local stack",
-        local(kubernetes={"context": "minikube"}),
-        'dask-platform:kubernetes = {"context": "minikube"}: is a Kubernetes setting; a local stack runs on Docker',
-    ),
-    Mistake(
-        "a Kubernetes setting in a local stack",
         local(clusters=[cluster()]),
         'dask-platform:clusters = [{"name": "batch", "namespace": "dask-users"}]: is a Kubernetes setting',
     ),
@@ -553,11 +435,6 @@ MISTAKES = [
         "a Kubernetes setting in a local stack",
         local(images={"targets": ["k8s", "local"]}),
         'dask-platform:images.targets = ["k8s", "local"]: a local stack builds what its containers run',
-    ),
-    Mistake(
-        "a published port that is privileged or shared",
-        local(local={"ports": {"jupyter": 80}}),
-        "dask-platform:local.ports.jupyter = 80: is below 1024, which needs root",
     ),
     Mistake(
         "a published port that is privileged or shared",
@@ -589,11 +466,6 @@ MISTAKES = [
     ),
     Mistake(
         "a local setting that cannot apply",
-        dev(local={"ports": {"jupyter": 8890}}),
-        'dask-platform:local = {"ports": {"jupyter": 8890}}: is for environment \'local\' only',
-    ),
-    Mistake(
-        "a local setting that cannot apply",
         local(local={"ports": {"gateways": {"processor-gpu": 9000}}}),
         "dask-platform:local.ports.gateways.processor-gpu = 9000: no such gateway; this stack's gateways are "
         "base-staging, base-processor, staging, processor-l0, processor-s1ard, processor-mockup",
@@ -603,12 +475,6 @@ MISTAKES = [
         local(images={"processors": {"my_tool": {"requirements": "processors/l0/requirements.txt"}}}),
         'dask-platform:images.processors.my_tool = "processor-my_tool": names the gateway '
         "dask-gateway-processor-my_tool on the local network, which must be a DNS label",
-    ),
-    Mistake(
-        "a retired local setting",
-        local(local={"gatewayProfile": "staging"}),
-        'dask-platform:local.gatewayProfile = "staging": retired: every profile\'s local image now runs a gateway '
-        "of its own, and each kernel uses its profile's; remove it",
     ),
     Mistake(
         "a retired local setting",
@@ -622,7 +488,6 @@ MISTAKES = [
         "dask-platform:namespaces = ",
     ),
 ]
-SECRETS = ("gatewayPassword",)
 
 
 def _message(mistake: Mistake) -> str:
@@ -645,9 +510,6 @@ def test_each_problem_is_one_short_line_without_a_traceback(mistake: Mistake) ->
         assert line.startswith(f"{TEST_STACK_FILE}: dask-platform:"), line
 
 
-def test_the_readme_shows_the_message_of_each_kind_of_mistake() -> None:
-    readme = (PROJECT_DIR / "README.md").read_text()
-    first_of_kind = {mistake.kind: mistake for mistake in reversed(MISTAKES)}
-    for kind, mistake in first_of_kind.items():
-        first_line = _message(mistake).splitlines()[0].removeprefix(f"{TEST_STACK_FILE}: ")
-        assert f"| {kind} | config | `{first_line}` |" in readme, f"README.md: no row for {kind!r}"
+def test_the_docs_show_one_example_of_each_kind_of_mistake() -> None:
+    kinds = list(dict.fromkeys(mistake.kind for mistake in MISTAKES))
+    assert [example.kind for example in EXAMPLES] == kinds
