@@ -14,12 +14,12 @@ import sys
 from collections.abc import Callable
 
 from config.stack import PROJECT_DIR
-from tools import config_reference, mistakes_reference
+from tools import config_reference, mistakes_reference, policy_reference
 
 GENERATED: dict[str, Callable[[], str]] = {
     "docs/configuration.md": config_reference.render,
     "docs/mistakes.md": mistakes_reference.render,
-    # The policy rule table plugs in here: "docs/policies.md": policy_reference.render,
+    "docs/policies.md": policy_reference.render,
 }
 """Each generated document, by its path in the repository, and the function that renders all of it."""
 
