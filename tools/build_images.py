@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from config.stack import PROJECT_DIR
+from tools.cli import exit_code
 from tools.standin_bases import BaseImage, StandinError, canonical, ensure_base
 
 REPO_ROOT = PROJECT_DIR
@@ -300,32 +301,34 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--verbose", action="store_true", help="echo the build output")
     args = parser.parse_args(argv)
-    try:
+
+    def build_or_show() -> None:
         images = build_order(read_plan(args.plan or plan_stack(args.stack)), args.only, args.skip)
         if args.list:
-            for image in images:
-                print(f"{image.key:<28} {image.tag}  FROM {', '.join(image.depends_on or image.external_bases)}")
-            return 0
-        if args.print_commands:
-            for image in images:
-                command = buildah_command(image)
-                if args.print_commands == "docker":
-                    # docker build takes the same options; buildah's --format and --layers are its defaults.
-                    command = [
-                        "docker",
-                        "build",
-                        *[c for c in command[2:] if c not in ("--format", "docker", "--layers")],
-                    ]
-                print(shlex.join(command))
-            return 0
-        started = time.monotonic()
-        print(f"{'image':<28} {'build':>9} {'size':>11}  tag")
-        build_all(images, log_dir=args.log_dir, echo=args.verbose)
-        print(f"{len(images)} images in {time.monotonic() - started:.0f} s")
-    except BuildError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
-    return 0
+            print_build_order(images)
+        elif args.print_commands:
+            print_build_commands(images, args.print_commands)
+        else:
+            started = time.monotonic()
+            print(f"{'image':<28} {'build':>9} {'size':>11}  tag")
+            build_all(images, log_dir=args.log_dir, echo=args.verbose)
+            print(f"{len(images)} images in {time.monotonic() - started:.0f} s")
+
+    return exit_code(build_or_show, BuildError)
+
+
+def print_build_order(images: Sequence[ImageBuild]) -> None:
+    for image in images:
+        print(f"{image.key:<28} {image.tag}  FROM {', '.join(image.depends_on or image.external_bases)}")
+
+
+def print_build_commands(images: Sequence[ImageBuild], tool: str) -> None:
+    """Shell-quoted, in build order; docker build takes buildah's options but for the defaults it has anyway."""
+    for image in images:
+        command = buildah_command(image)
+        if tool == "docker":
+            command = ["docker", "build", *[c for c in command[2:] if c not in ("--format", "docker", "--layers")]]
+        print(shlex.join(command))
 
 
 if __name__ == "__main__":

@@ -30,6 +30,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from tools.cli import exit_code
+
 STANDIN_LABEL = "io.dask-platform.stand-in-python"
 PULL_TIMEOUT_SECONDS = 120
 DEBIAN_MIRROR = "http://deb.debian.org/debian"
@@ -307,13 +309,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("references", nargs="+", help="base images, e.g. python:3.11.7-slim-bookworm")
     args = parser.parse_args(argv)
-    try:
+
+    def describe_each() -> None:
         for reference in args.references:
             print(ensure_base(reference).describe())
-    except StandinError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
-    return 0
+
+    return exit_code(describe_each, StandinError)
 
 
 if __name__ == "__main__":
