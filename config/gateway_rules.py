@@ -5,9 +5,6 @@ them with the other cross-section rules."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-
-from pydantic_core import InitErrorDetails
 
 from config.gateway import (
     BUILT_IN_OPTIONS,
@@ -18,10 +15,7 @@ from config.gateway import (
     GatewayConfig,
 )
 from config.quantities import gateway_memory_bytes
-from config.types import cross_section_problem
-
-Problems = Iterator[InitErrorDetails]
-
+from config.types import Problems, cross_section_problem
 
 JUPYTERHUB_SERVICE_CHART = (2026, 3, 0)
 """The oldest gateway chart known to take gateway.auth.jupyterhub.jupyterhubServiceName (2024.1.0 refuses it)."""

@@ -3,16 +3,11 @@ narrows what its users may ask for and never widens it."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-from pydantic_core import InitErrorDetails
-
 from config.gateway import CoresOption, GatewayConfig, MemoryOption
 from config.quantities import gateway_memory_bytes
 from config.teams import TeamConfig, TeamGatewayLimits
-from config.types import cross_section_problem
+from config.types import Problems, cross_section_problem
 
-Problems = Iterator[InitErrorDetails]
 Path = tuple[str | int, ...]
 
 

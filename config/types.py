@@ -4,6 +4,7 @@ versions the platform pins by default."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
@@ -152,6 +153,10 @@ def resources_of(cpu: str, memory: str, cpu_limit: str, memory_limit: str) -> Re
         requests=ResourceAmounts(cpu=cpu, memory=memory),
         limits=ResourceAmounts(cpu=cpu_limit, memory=memory_limit),
     )
+
+
+Problems = Iterator[InitErrorDetails]
+"""What a rule yields: each problem at the key it is about."""
 
 
 def cross_section_problem(location: tuple[str | int, ...], value: Any, message: str) -> InitErrorDetails:
