@@ -16,6 +16,7 @@ from config.gateway import (
 )
 from config.quantities import gateway_memory_bytes
 from config.types import Problems, cross_section_problem
+from shipped.patterns import LABEL_VALUE
 
 JUPYTERHUB_SERVICE_CHART = (2026, 3, 0)
 """The oldest gateway chart known to take gateway.auth.jupyterhub.jupyterhubServiceName (2024.1.0 refuses it)."""
@@ -145,7 +146,7 @@ def _option_target_problems(gateway: GatewayConfig, option: ExtraOption, at: tup
             )
     if option.goes_to.label is not None and option.choices:
         for choice in option.choices:
-            if not re.fullmatch(r"([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?", choice):
+            if not re.fullmatch(LABEL_VALUE, choice):
                 yield cross_section_problem(
                     (*at, "choices"), choice, "becomes a label value: at most 63 letters, digits, '-', '_' and '.'"
                 )

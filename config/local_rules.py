@@ -10,6 +10,7 @@ from config.gateway import GatewayConfig
 from config.local import LocalGateway
 from config.sections import PlatformSections
 from config.types import ConfigModel, Problems, cross_section_problem
+from shipped.patterns import DNS_LABEL
 
 KUBERNETES_SECTIONS = (
     "kubernetes",
@@ -85,7 +86,7 @@ def local_stack(config: PlatformSections) -> Problems:
     yield from _local_ports(config)
 
 
-LOCAL_GATEWAY_ALIAS = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
+LOCAL_GATEWAY_ALIAS = re.compile(DNS_LABEL)
 """A gateway's network name, ``dask-gateway-<name>``, is a DNS label: what Docker's name resolution answers."""
 
 
