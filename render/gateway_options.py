@@ -128,9 +128,10 @@ def _extra_option(option: ExtraOption) -> ExtraOptionData:
         "default": option.default,
         "target": _target(option.goes_to),
     }
+    # Numeric options always have both bounds (config/gateway_rules.py); an integer option's are whole numbers.
     if option.type == "integer" and option.min is not None and option.max is not None:
         data["min"], data["max"] = int(option.min), int(option.max)
-    elif option.type == "float":
+    elif option.type == "float" and option.min is not None and option.max is not None:
         data["min"], data["max"] = option.min, option.max
     if option.choices:
         data["choices"] = list(option.choices)

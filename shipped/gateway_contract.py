@@ -62,8 +62,9 @@ class ExtraOptionData(TypedDict):
     label: str
     default: str | int | float | bool
     target: TargetData
-    min: NotRequired[float | None]
-    max: NotRequired[float | None]
+    min: NotRequired[float]
+    """Integer and float options only, as are ``max``."""
+    max: NotRequired[float]
     choices: NotRequired[list[str]]
     maxLength: NotRequired[int]
     bytes: NotRequired[dict[str, int]]
