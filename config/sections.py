@@ -14,7 +14,7 @@ from config.cost import CostLabelsConfig
 from config.gateway import GatewayConfig
 from config.images import ImagesConfig
 from config.kubernetes import KubernetesConfig
-from config.local import GatewayKind, LocalConfig, LocalGateway
+from config.local import LocalConfig, LocalGateway, local_gateways
 from config.monitoring import MonitoringConfig
 from config.namespaces import NamespacesConfig
 from config.network import NetworkPoliciesConfig
@@ -64,20 +64,8 @@ class PlatformSections(ConfigModel):
 
     @property
     def local_gateways(self) -> list[LocalGateway]:
-        """The gateways of a local stack, in order: each profile's ``local`` base image (so every kernel has a
-        gateway of its own versions), then the staging image and each processor the stack declares. A gateway
-        takes ``local.ports.firstGateway`` plus its place in this order, unless ``local.ports.gateways`` gives it
-        a port of its own."""
-        images = self.images
-        named: list[tuple[str, GatewayKind, str]] = [(f"base-{name}", "base", name) for name in images.profiles]
-        if images.staging is not None:
-            named.append(("staging", "staging", images.staging.profile))
-        named += [(f"processor-{name}", "processor", image.profile) for name, image in images.processors.items()]
-        ports = self.local.ports
-        return [
-            LocalGateway(name, kind, profile, ports.gateways.get(name, ports.first_gateway + place))
-            for place, (name, kind, profile) in enumerate(named)
-        ]
+        """The gateways of a local stack (``config.local.local_gateways``)."""
+        return local_gateways(self.images, self.local)
 
     @property
     def protect_namespaces(self) -> bool:
