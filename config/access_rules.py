@@ -1,5 +1,5 @@
 """Rules between sections about who reaches what: namespaces' roles, admission exemptions, the operator's scope,
-auth against teams, the session and the smoke check, and what is exposed outside the cluster. ``config/platform.py``
+auth against teams, the session and the smoke check, and which cluster prod deploys to. ``config/platform.py``
 runs them with the other cross-section rules."""
 
 from __future__ import annotations
@@ -102,25 +102,6 @@ def auth_and_session(config: PlatformSections) -> Problems:
             "the session has no JupyterHub token to reach a JupyterHub-authenticated gateway with; set "
             "session.enabled: false, or use gateway.auth.type 'simple'",
         )
-
-
-def exposure(config: PlatformSections) -> Problems:
-    external = ("NodePort", "LoadBalancer")
-    service = config.gateway.service
-    if service.type in external and not service.allow_external:
-        yield cross_section_problem(
-            ("gateway", "service", "type"),
-            service.type,
-            "exposes the gateway outside the cluster; set gateway.service.allowExternal: true if that is intended",
-        )
-    for index, cluster in enumerate(config.clusters):
-        scheduler = cluster.scheduler
-        if scheduler.service_type in external and not scheduler.allow_external:
-            yield cross_section_problem(
-                ("clusters", index, "scheduler", "serviceType"),
-                scheduler.service_type,
-                "exposes the scheduler outside the cluster; set scheduler.allowExternal: true if that is intended",
-            )
 
 
 def target_cluster(config: PlatformSections) -> Problems:

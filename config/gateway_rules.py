@@ -1,6 +1,6 @@
-"""Rules of the gateway section that need the whole stack: option bounds against the cluster limits, admin-
-declared options and their targets, and JupyterHub auth against the chart version. ``config/platform.py`` runs
-them with the other cross-section rules."""
+"""Rules that read the gateway section alone, across its parts: option bounds against the cluster limits,
+admin-declared options and their targets, JupyterHub auth against the chart version, and a Service exposed outside
+the cluster. ``config/platform.py`` runs them with the other cross-section rules, in the order it reports them."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from config.gateway import (
     GatewayConfig,
 )
 from config.quantities import gateway_memory_bytes
-from config.types import Problems, cross_section_problem
+from config.types import EXTERNAL_SERVICE_TYPES, Problems, cross_section_problem
 from shipped.patterns import LABEL_VALUE
 
 JUPYTERHUB_SERVICE_CHART = (2026, 3, 0)
@@ -150,6 +150,16 @@ def _option_target_problems(gateway: GatewayConfig, option: ExtraOption, at: tup
                 yield cross_section_problem(
                     (*at, "choices"), choice, "becomes a label value: at most 63 letters, digits, '-', '_' and '.'"
                 )
+
+
+def gateway_exposure(gateway: GatewayConfig) -> Problems:
+    service = gateway.service
+    if service.type in EXTERNAL_SERVICE_TYPES and not service.allow_external:
+        yield cross_section_problem(
+            ("gateway", "service", "type"),
+            service.type,
+            "exposes the gateway outside the cluster; set gateway.service.allowExternal: true if that is intended",
+        )
 
 
 def jupyterhub(gateway: GatewayConfig) -> Problems:

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pydantic import ValidationError, model_validator
 
 from config import access_rules, image_rules, workload_rules
-from config.gateway_rules import extra_options, gateway_option_bounds, jupyterhub
+from config.gateway_rules import extra_options, gateway_exposure, gateway_option_bounds, jupyterhub
 from config.local_rules import local_stack
 from config.monitoring import monitoring_problems
 from config.sections import PlatformSections
@@ -46,12 +46,13 @@ CROSS_SECTION_RULES: tuple[Callable[[PlatformSections], Problems], ...] = (
     workload_rules.teams,
     lambda config: team_gateway_limits(config.gateway, config.teams, list(config.images.profiles)),
     workload_rules.clusters,
-    workload_rules.cluster_shapes,
-    workload_rules.unique_names,
+    lambda config: workload_rules.cluster_shapes(config.clusters),
+    lambda config: workload_rules.unique_names(config.clusters),
     workload_rules.quotas,
     workload_rules.user_quotas,
     access_rules.auth_and_session,
-    access_rules.exposure,
+    lambda config: gateway_exposure(config.gateway),
+    lambda config: workload_rules.scheduler_exposure(config.clusters),
     access_rules.target_cluster,
     image_rules.pull_policies,
     image_rules.images_targets,

@@ -155,6 +155,9 @@ def resources_of(cpu: str, memory: str, cpu_limit: str, memory_limit: str) -> Re
     )
 
 
+EXTERNAL_SERVICE_TYPES = ("NodePort", "LoadBalancer")
+"""Service types that expose a port outside the cluster, which a stack opts in to."""
+
 Problems = Iterator[InitErrorDetails]
 """What a rule yields: each problem at the key it is about."""
 

@@ -1,12 +1,14 @@
-"""Rules between teams, declared clusters and namespaces: where clusters may run, unique names, image profiles
-and quotas against what the clusters need. ``config/platform.py`` runs them with the other cross-section rules."""
+"""Rules on teams and declared clusters: where clusters may run, unique names, worker groups, image profiles,
+schedulers exposed outside the cluster, and quotas against what the clusters need. Some read the cluster list alone
+(they report at ``clusters[i]`` as the others do); ``config/platform.py`` runs them all, in the order it reports
+them."""
 
 from __future__ import annotations
 
 from config.clusters import DeclaredClusterConfig, ImageChoice, declared_resource_key, worker_group_name
 from config.footprint import maximum_footprint, minimum_footprint, quota_problems
 from config.sections import PlatformSections
-from config.types import Problems, cross_section_problem
+from config.types import EXTERNAL_SERVICE_TYPES, Problems, cross_section_problem
 from config.user_quotas import user_quota_problems
 
 
@@ -69,8 +71,8 @@ def clusters(config: PlatformSections) -> Problems:
         yield from _image_profiles(index, cluster, profiles)
 
 
-def cluster_shapes(config: PlatformSections) -> Problems:
-    for index, cluster in enumerate(config.clusters):
+def cluster_shapes(clusters: list[DeclaredClusterConfig]) -> Problems:
+    for index, cluster in enumerate(clusters):
         seen: set[str] = set()
         for position, group in enumerate(cluster.worker_groups):
             at = ("clusters", index, "workerGroups", position, "name")
@@ -102,11 +104,11 @@ def cluster_shapes(config: PlatformSections) -> Problems:
             )
 
 
-def unique_names(config: PlatformSections) -> Problems:
+def unique_names(clusters: list[DeclaredClusterConfig]) -> Problems:
     """Objects that would share a Kubernetes name, or a Pulumi name, which joins names with '-'."""
     groups: dict[tuple[str, str], str] = {}
     resources: dict[str, str] = {}
-    for index, cluster in enumerate(config.clusters):
+    for index, cluster in enumerate(clusters):
         where = f"clusters[{index}]"
         owned: list[tuple[str, tuple[str | int, ...], str]] = [
             (cluster.name, ("clusters", index, "name"), cluster.name)
@@ -133,6 +135,17 @@ def unique_names(config: PlatformSections) -> Problems:
                     "rename one of them",
                 )
             resources.setdefault(key, where)
+
+
+def scheduler_exposure(clusters: list[DeclaredClusterConfig]) -> Problems:
+    for index, cluster in enumerate(clusters):
+        scheduler = cluster.scheduler
+        if scheduler.service_type in EXTERNAL_SERVICE_TYPES and not scheduler.allow_external:
+            yield cross_section_problem(
+                ("clusters", index, "scheduler", "serviceType"),
+                scheduler.service_type,
+                "exposes the scheduler outside the cluster; set scheduler.allowExternal: true if that is intended",
+            )
 
 
 def quotas(config: PlatformSections) -> Problems:
