@@ -3,7 +3,7 @@
 A declared cluster becomes operator custom resources: a ``DaskCluster`` (scheduler and default worker group), one
 ``DaskWorkerGroup`` per extra group and an optional ``DaskAutoscaler``; with a ``job`` it becomes a ``DaskJob``
 instead, whose cluster lives as long as the job runs. Rules that need other sections (namespaces, image profiles,
-team quotas) live in ``config/platform.py``.
+team quotas) live in ``config/workload_rules.py``.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ def worker_group_name(cluster: str, group: str) -> str:
 
 def declared_resource_key(namespace: str, object_name: str) -> str:
     """What the Pulumi names of a declared cluster's resources are made of: ``<namespace>-<object>``, so
-    ``(a-b, c)`` and ``(a, b-c)`` would meet; config/platform.py refuses such pairs."""
+    ``(a-b, c)`` and ``(a, b-c)`` would meet; config/workload_rules.py refuses such pairs."""
     return f"{namespace}-{object_name}"
 
 

@@ -1,13 +1,10 @@
-"""Rules of the gateway section that need the whole stack: option bounds against the cluster limits, admin-
-declared options and their targets, and JupyterHub auth against the chart version. ``config/platform.py`` runs
-them with the other cross-section rules."""
+"""Rules that read the gateway section alone, across its parts: option bounds against the cluster limits,
+admin-declared options and their targets, JupyterHub auth against the chart version, and a Service exposed outside
+the cluster. ``config/platform.py`` runs them with the other cross-section rules, in the order it reports them."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-
-from pydantic_core import InitErrorDetails
 
 from config.gateway import (
     BUILT_IN_OPTIONS,
@@ -18,10 +15,8 @@ from config.gateway import (
     GatewayConfig,
 )
 from config.quantities import gateway_memory_bytes
-from config.types import cross_section_problem
-
-Problems = Iterator[InitErrorDetails]
-
+from config.types import EXTERNAL_SERVICE_TYPES, Problems, cross_section_problem
+from shipped.patterns import LABEL_VALUE
 
 JUPYTERHUB_SERVICE_CHART = (2026, 3, 0)
 """The oldest gateway chart known to take gateway.auth.jupyterhub.jupyterhubServiceName (2024.1.0 refuses it)."""
@@ -151,10 +146,20 @@ def _option_target_problems(gateway: GatewayConfig, option: ExtraOption, at: tup
             )
     if option.goes_to.label is not None and option.choices:
         for choice in option.choices:
-            if not re.fullmatch(r"([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?", choice):
+            if not re.fullmatch(LABEL_VALUE, choice):
                 yield cross_section_problem(
                     (*at, "choices"), choice, "becomes a label value: at most 63 letters, digits, '-', '_' and '.'"
                 )
+
+
+def gateway_exposure(gateway: GatewayConfig) -> Problems:
+    service = gateway.service
+    if service.type in EXTERNAL_SERVICE_TYPES and not service.allow_external:
+        yield cross_section_problem(
+            ("gateway", "service", "type"),
+            service.type,
+            "exposes the gateway outside the cluster; set gateway.service.allowExternal: true if that is intended",
+        )
 
 
 def jupyterhub(gateway: GatewayConfig) -> Problems:

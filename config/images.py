@@ -6,7 +6,7 @@ Pure data; ``render/catalog.py`` turns it into image specs and lock specs.
 from __future__ import annotations
 
 import re
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Protocol
 
 from pydantic import AfterValidator, Field, model_validator
 
@@ -72,28 +72,41 @@ def _known_base_digest(python: str, digest: str | None) -> str | None:
 ImageName = Annotated[str, AfterValidator(_image_name_part)]
 
 
+class _PinnedPython(Protocol):
+    @property
+    def python(self) -> str: ...
+
+    @property
+    def base_digest(self) -> str | None: ...
+
+
+class BuildsOnPinnedPython:
+    """Mixed into a model with ``python`` and ``base_digest`` that builds on the official Python image: the base is
+    refused unless its digest is known, and named by tag and digest."""
+
+    @model_validator(mode="after")
+    def _base_is_pinned(self: _PinnedPython) -> _PinnedPython:
+        _known_base_digest(self.python, self.base_digest)
+        return self
+
+    def python_base(self: _PinnedPython) -> str:
+        """The official Python image this model builds on, by tag and digest."""
+        return pinned_python_base(self.python, self.base_digest)
+
+
 def pinned_python_base(python: str, digest: str | None) -> str:
     """``python:<python>-slim-bookworm@sha256:...``: by ``digest``, else by the digest the platform pins."""
     tag = python_base_tag(python)
     return f"{tag}@{digest or PYTHON_BASE_DIGESTS[tag]}"
 
 
-class ImageProfile(ConfigModel):
+class ImageProfile(ConfigModel, BuildsOnPinnedPython):
     """One Python/Dask pair; ``dask`` and ``distributed`` always share the version."""
 
     python: ExactVersion
     dask: ExactVersion
     base_digest: ImageDigest | None = None
     """The digest of ``python:<python>-slim-bookworm`` the images build on; unset: the one the platform pins."""
-
-    @model_validator(mode="after")
-    def _base_is_pinned(self) -> ImageProfile:
-        _known_base_digest(self.python, self.base_digest)
-        return self
-
-    def python_base(self) -> str:
-        """The official Python image this profile builds on, by tag and digest."""
-        return pinned_python_base(self.python, self.base_digest)
 
 
 class ProcessorConfig(ConfigModel):
@@ -108,7 +121,7 @@ class ProcessorConfig(ConfigModel):
     """The profile whose base image this one builds from; its lock pins exactly that profile's Dask."""
 
 
-class JupyterConfig(ConfigModel):
+class JupyterConfig(ConfigModel, BuildsOnPinnedPython):
     """One JupyterLab image with a kernel per profile, each pinned to exactly that profile's versions."""
 
     enabled: bool = True
@@ -117,14 +130,6 @@ class JupyterConfig(ConfigModel):
     """The Python running JupyterLab itself; every kernel runs its own profile's Python."""
     base_digest: ImageDigest | None = None
     """The digest of ``python:<python>-slim-bookworm`` JupyterLab builds on; unset: the one the platform pins."""
-
-    @model_validator(mode="after")
-    def _base_is_pinned(self) -> JupyterConfig:
-        _known_base_digest(self.python, self.base_digest)
-        return self
-
-    def python_base(self) -> str:
-        return pinned_python_base(self.python, self.base_digest)
 
 
 def _default_profiles() -> dict[str, ImageProfile]:

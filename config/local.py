@@ -1,7 +1,8 @@
 """The platform on one machine's Docker, without Kubernetes: ``dask-platform:local``.
 
-Only a stack with ``environment: local`` may set it; ``config/platform.py`` holds the rules between it and the
-other sections (which Kubernetes keys a local stack refuses, which local images run a gateway, and their ports).
+Only a stack with ``environment: local`` may set it. Which local images run a gateway, and on which port, is
+``local_gateways`` here; ``config/local_rules.py`` holds the rules between this section and the others (which
+Kubernetes keys a local stack refuses, ports and network names of its own).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
+from config.images import ImagesConfig
 from config.types import ConfigModel, matching
 
 DockerName = Annotated[
@@ -97,3 +99,19 @@ class LocalGateway:
     kind: GatewayKind
     profile: str
     port: int
+
+
+def local_gateways(images: ImagesConfig, local: LocalConfig) -> list[LocalGateway]:
+    """The gateways of a local stack, in order: each profile's ``local`` base image (so every kernel has a gateway
+    of its own versions), then the staging image and each processor the stack declares. A gateway takes
+    ``local.ports.firstGateway`` plus its place in this order, unless ``local.ports.gateways`` gives it a port of
+    its own."""
+    named: list[tuple[str, GatewayKind, str]] = [(f"base-{name}", "base", name) for name in images.profiles]
+    if images.staging is not None:
+        named.append(("staging", "staging", images.staging.profile))
+    named += [(f"processor-{name}", "processor", image.profile) for name, image in images.processors.items()]
+    ports = local.ports
+    return [
+        LocalGateway(name, kind, profile, ports.gateways.get(name, ports.first_gateway + place))
+        for place, (name, kind, profile) in enumerate(named)
+    ]

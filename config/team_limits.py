@@ -3,16 +3,11 @@ narrows what its users may ask for and never widens it."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-from pydantic_core import InitErrorDetails
-
 from config.gateway import CoresOption, GatewayConfig, MemoryOption
 from config.quantities import gateway_memory_bytes
 from config.teams import TeamConfig, TeamGatewayLimits
-from config.types import cross_section_problem
+from config.types import Problems, cross_section_problem
 
-Problems = Iterator[InitErrorDetails]
 Path = tuple[str | int, ...]
 
 
@@ -47,22 +42,13 @@ def _memory(at: Path, team: MemoryOption | None, gateway: MemoryOption) -> Probl
 
 
 def _cluster_limits(gateway: GatewayConfig, at: Path, limits: TeamGatewayLimits) -> Problems:
-    if limits.cluster_max_cores is not None:
-        yield from _within(
-            (*at, "clusterMaxCores"),
-            limits.cluster_max_cores,
-            gateway.cluster_max_cores,
-            "gateway.clusterMaxCores",
-            False,
-        )
-    if limits.cluster_max_workers is not None:
-        yield from _within(
-            (*at, "clusterMaxWorkers"),
-            limits.cluster_max_workers,
-            gateway.cluster_max_workers,
-            "gateway.clusterMaxWorkers",
-            low=False,
-        )
+    caps = (
+        ("clusterMaxCores", limits.cluster_max_cores, gateway.cluster_max_cores),
+        ("clusterMaxWorkers", limits.cluster_max_workers, gateway.cluster_max_workers),
+    )
+    for key, team_cap, gateway_cap in caps:
+        if team_cap is not None:
+            yield from _within((*at, key), team_cap, gateway_cap, f"gateway.{key}", low=False)
     workers = limits.cluster_max_workers or gateway.cluster_max_workers
     for option in gateway.extra_options:
         if option.goes_to.cluster_config == "cluster_max_workers" and (option.min or 0) > workers:

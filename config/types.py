@@ -4,6 +4,7 @@ versions the platform pins by default."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
@@ -11,6 +12,7 @@ from pydantic.alias_generators import to_camel
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from config.quantities import gateway_memory_bytes, kubernetes_quantity, positive_kubernetes_quantity
+from shipped.patterns import DNS_LABEL, LABEL_NAME, LABEL_VALUE
 
 DASK_HELM_REPOSITORY = "https://helm.dask.org"
 DASK_GATEWAY_VERSION = "2026.3.0"
@@ -62,7 +64,7 @@ def matching(pattern: str, allowed: str) -> AfterValidator:
 KubernetesName = Annotated[
     str,
     matching(
-        r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?",
+        DNS_LABEL,
         "a Kubernetes name: at most 63 lowercase letters, digits and '-', starting and ending with a letter or digit",
     ),
 ]
@@ -78,14 +80,13 @@ HttpsUrl = Annotated[str, matching(r"(https|oci)://\S+", "an https:// or oci:// 
 PositiveQuantity = Annotated[str, BeforeValidator(_number_as_text), AfterValidator(_check_positive_quantity)]
 """A CPU or memory amount: a Kubernetes quantity above zero."""
 
-_LABEL_NAME = r"([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)"
 _DNS_SUBDOMAIN = r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*"
 
 
 def _check_label_key(value: str) -> str:
     prefix, _, name = value.rpartition("/")
     if (prefix and (len(prefix) > 253 or not re.fullmatch(_DNS_SUBDOMAIN, prefix))) or not re.fullmatch(
-        _LABEL_NAME, name
+        LABEL_NAME, name
     ):
         raise ValueError(
             "must be a Kubernetes label or annotation key: an optional DNS prefix and '/', then at most 63 letters, "
@@ -99,7 +100,7 @@ LabelValue = Annotated[
     str,
     BeforeValidator(_number_as_text),
     matching(
-        rf"({_LABEL_NAME})?",
+        LABEL_VALUE,
         "a Kubernetes label value: at most 63 letters, digits, '-', '_' and '.', starting and ending with a letter "
         "or digit, or empty",
     ),
@@ -152,6 +153,13 @@ def resources_of(cpu: str, memory: str, cpu_limit: str, memory_limit: str) -> Re
         requests=ResourceAmounts(cpu=cpu, memory=memory),
         limits=ResourceAmounts(cpu=cpu_limit, memory=memory_limit),
     )
+
+
+EXTERNAL_SERVICE_TYPES = ("NodePort", "LoadBalancer")
+"""Service types that expose a port outside the cluster, which a stack opts in to."""
+
+Problems = Iterator[InitErrorDetails]
+"""What a rule yields: each problem at the key it is about."""
 
 
 def cross_section_problem(location: tuple[str | int, ...], value: Any, message: str) -> InitErrorDetails:

@@ -7,20 +7,17 @@ Gateway clusters are bounded by the gateway's own limits (``clusterMaxCores``, `
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
 from pydantic import Field
-from pydantic_core import InitErrorDetails
 
 from config.clusters import DeclaredClusterConfig
 from config.footprint import Footprint, maximum_footprint, minimum_footprint
 from config.gateway import GatewayConfig
 from config.quantities import gateway_memory_bytes, kubernetes_quantity
-from config.types import ConfigModel, ResourceAmounts, Resources, cross_section_problem
+from config.types import ConfigModel, Problems, ResourceAmounts, Resources, cross_section_problem
 
-Problems = Iterator[InitErrorDetails]
 OWN_DASK_CLUSTERS = 2
 """DaskClusters users may create themselves in a user namespace, beside the declared ones, unless set."""
 

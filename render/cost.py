@@ -9,13 +9,12 @@ them in their manifests (``render/clusters.py``).
 
 from __future__ import annotations
 
-from typing import Any
-
 from config.clusters import DeclaredClusterConfig, ImageChoice
 from config.cost import CLUSTER_LABEL, PROFILE_LABEL, TEAM_LABEL, USER_LABEL
 from config.platform import PlatformConfig
 from render.catalog import profile_image
 from shipped.gateway_config import CUSTOM_PROFILE, label_safe
+from shipped.gateway_contract import CostKeysData, CostLabelsData, CostTeamData
 
 DECLARED_USER = "declared"
 """The user label of a declared cluster's pods: the stack, not a gateway user, asked for them."""
@@ -33,15 +32,15 @@ def image_profiles(config: PlatformConfig) -> dict[str, str]:
     return profiles
 
 
-def _team(config: PlatformConfig, namespace: str) -> dict[str, str]:
+def _team(config: PlatformConfig, namespace: str) -> CostTeamData:
     """A team namespace's team and cost centre; a user namespace is its own team, without a cost centre."""
     for team in config.teams:
         if team.name == namespace:
-            return {"team": team.name, **({"costCenter": team.cost_center} if team.cost_center else {})}
+            return {"team": team.name, "costCenter": team.cost_center} if team.cost_center else {"team": team.name}
     return {"team": namespace}
 
 
-def _keys(config: PlatformConfig) -> dict[str, str]:
+def _keys(config: PlatformConfig) -> CostKeysData:
     return {
         "user": USER_LABEL,
         "team": TEAM_LABEL,
@@ -51,7 +50,7 @@ def _keys(config: PlatformConfig) -> dict[str, str]:
     }
 
 
-def gateway_cost_data(config: PlatformConfig) -> dict[str, Any]:
+def gateway_cost_data(config: PlatformConfig) -> CostLabelsData:
     """What the gateway's handler needs to label a cluster's pods (``costLabels`` of its data)."""
     named = any(
         option.name == CLUSTER_NAME_OPTION and option.type == "string" for option in config.gateway.extra_options

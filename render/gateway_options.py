@@ -11,16 +11,18 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from config.gateway import (
     DEFAULT_MAX_LENGTH,
     FREE_TEXT_HELP,
     FREE_TEXT_PATTERN,
+    CoresOption,
     ExtraOption,
     GatewayConfig,
     GpuOption,
     MemoryOption,
+    OptionTarget,
 )
 from config.pods import Placement, PodSettings
 from config.quantities import gateway_memory_bytes
@@ -35,8 +37,18 @@ from render.pods import (
 )
 from shipped import dashboards, gateway_config
 from shipped.gateway_config import DATA_ENV
-
-Backend = Literal["kubernetes", "local"]
+from shipped.gateway_contract import (
+    Backend,
+    CoresData,
+    CostLabelsData,
+    ExtraOptionData,
+    GatewayData,
+    GpuData,
+    MemoryData,
+    PodData,
+    TargetData,
+    TeamLimitsData,
+)
 
 IMAGE_MAX_LENGTH = 512
 """The longest image reference the image option takes: a registry name, a path, a tag and a digest."""
@@ -67,7 +79,11 @@ def gateway_config_source() -> str:
     return "\n".join(sources[key] for key in sorted(sources))
 
 
-def _memory_bounds(memory: MemoryOption) -> dict[str, Any]:
+def _cores_bounds(cores: CoresOption) -> CoresData:
+    return {"default": cores.default, "min": cores.min, "max": cores.max}
+
+
+def _memory_bounds(memory: MemoryOption) -> MemoryData:
     return {
         "maxLength": MEMORY_MAX_LENGTH,
         "default": memory.default,
@@ -78,7 +94,7 @@ def _memory_bounds(memory: MemoryOption) -> dict[str, Any]:
     }
 
 
-def _pod_data(settings: PodSettings) -> dict[str, Any]:
+def _pod_data(settings: PodSettings) -> PodData:
     """What ``KubeClusterConfig`` adds to one kind of pod: locked down, placed, with its environment."""
     container: dict[str, Any] = {"securityContext": CONTAINER_SECURITY, **container_settings(settings)}
     resources = extra_resource_requirements(settings.extra_resources)
@@ -92,18 +108,31 @@ def _pod_data(settings: PodSettings) -> dict[str, Any]:
     }
 
 
-def _extra_option(option: ExtraOption) -> dict[str, Any]:
-    data: dict[str, Any] = {
+def _target(goes_to: OptionTarget) -> TargetData:
+    """Only the key the option's value goes to, if any."""
+    target: TargetData = {}
+    if goes_to.cluster_config is not None:
+        target["clusterConfig"] = goes_to.cluster_config
+    if goes_to.env is not None:
+        target["env"] = goes_to.env
+    if goes_to.label is not None:
+        target["label"] = goes_to.label
+    return target
+
+
+def _extra_option(option: ExtraOption) -> ExtraOptionData:
+    data: ExtraOptionData = {
         "name": option.name,
         "type": option.type,
         "label": option.label or option.name,
         "default": option.default,
-        "target": option.goes_to.model_dump(by_alias=True, exclude_none=True),
+        "target": _target(option.goes_to),
     }
+    # Numeric options always have both bounds (config/gateway_rules.py); an integer option's are whole numbers.
     if option.type == "integer" and option.min is not None and option.max is not None:
-        data.update(min=int(option.min), max=int(option.max))
-    elif option.type == "float":
-        data.update(min=option.min, max=option.max)
+        data["min"], data["max"] = int(option.min), int(option.max)
+    elif option.type == "float" and option.min is not None and option.max is not None:
+        data["min"], data["max"] = option.min, option.max
     if option.choices:
         data["choices"] = list(option.choices)
     elif option.type == "string":
@@ -113,15 +142,15 @@ def _extra_option(option: ExtraOption) -> dict[str, Any]:
     return data
 
 
-def _team_limits(gateway: GatewayConfig, team: TeamConfig) -> dict[str, Any]:
+def _team_limits(gateway: GatewayConfig, team: TeamConfig) -> TeamLimitsData:
     """A team's option bounds, cluster limits and profiles, each the gateway's where the team sets none."""
     limits = team.gateway
     assert limits is not None
     options = gateway.cluster_options
     memory = limits.cluster_max_memory or gateway.cluster_max_memory
-    data: dict[str, Any] = {
-        "workerCores": (limits.worker_cores or options.worker_cores).model_dump(),
-        "workerCoresLimit": (limits.worker_cores_limit or options.worker_cores_limit).model_dump(),
+    data: TeamLimitsData = {
+        "workerCores": _cores_bounds(limits.worker_cores or options.worker_cores),
+        "workerCoresLimit": _cores_bounds(limits.worker_cores_limit or options.worker_cores_limit),
         "workerMemory": _memory_bounds(limits.worker_memory or options.worker_memory),
         "limits": {
             "clusterMaxCores": float(limits.cluster_max_cores or gateway.cluster_max_cores),
@@ -135,7 +164,7 @@ def _team_limits(gateway: GatewayConfig, team: TeamConfig) -> dict[str, Any]:
     return data
 
 
-def _gpu_data(gpu: GpuOption) -> dict[str, Any]:
+def _gpu_data(gpu: GpuOption) -> GpuData:
     placement = Placement(node_selector=gpu.node_selector, tolerations=gpu.tolerations)
     return {"max": gpu.max_per_worker, "images": list(gpu.images), "podConfig": placement_spec(placement)}
 
@@ -151,8 +180,8 @@ def gateway_options_data(
     default_profile: str | None = None,
     teams: Sequence[TeamConfig] = (),
     password_file: str | None = None,
-    cost_labels: Mapping[str, Any] | None = None,
-) -> dict[str, Any]:
+    cost_labels: CostLabelsData | None = None,
+) -> GatewayData:
     """The JSON document ``shipped/gateway_config.py`` reads.
 
     ``team_namespaces`` maps a gateway user group to the namespace its users' clusters run in (Kubernetes only);
@@ -168,13 +197,13 @@ def gateway_options_data(
     allowed = list(options.allowed_images)
     if allowed and gateway.gpu_option is not None:
         allowed += [image for image in gateway.gpu_option.images if image not in allowed]
-    data: dict[str, Any] = {
+    data: GatewayData = {
         "backend": backend,
         "options": {
             "image": {"default": default_image, "allowed": allowed, "maxLength": IMAGE_MAX_LENGTH},
             "freeText": {"pattern": FREE_TEXT_PATTERN, "help": FREE_TEXT_HELP},
-            "workerCores": options.worker_cores.model_dump(),
-            "workerCoresLimit": options.worker_cores_limit.model_dump(),
+            "workerCores": _cores_bounds(options.worker_cores),
+            "workerCoresLimit": _cores_bounds(options.worker_cores_limit),
             "workerMemory": _memory_bounds(options.worker_memory),
             "extra": [_extra_option(option) for option in gateway.extra_options],
         },
@@ -201,7 +230,7 @@ def gateway_options_data(
     if backend == "kubernetes":
         data["pods"] = {"scheduler": _pod_data(gateway.scheduler), "worker": _pod_data(gateway.worker)}
         if cost_labels is not None:
-            data["costLabels"] = dict(cost_labels)
+            data["costLabels"] = cost_labels.copy()
     else:
         data["proxyAddress"] = LOCAL_PROXY_ADDRESS
     return data
