@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Final
 
 import jsonschema
 import promql_parser
@@ -39,7 +39,7 @@ from policy.rules import PolicyContext, Violation, check_stack
 from render.catalog import image_specs, with_catalog_images
 from render.gateway_options import gateway_config_source, gateway_data_of_env, gateway_data_text
 from shipped.gateway_config import DATA_ENV
-from tools.plan import Plan, plan, plan_stack
+from tools.plan import Plan, plan_stack
 
 CHART = "kubernetes:helm.sh/v4:Chart"
 STACKS = ("dev", "prod")
@@ -116,54 +116,108 @@ def find(resources: Resources, resource_type: str, name: str) -> dict[str, Any]:
     return matches[0]
 
 
-def _merge(current: Any, change: Any) -> Any:
-    if isinstance(current, dict) and isinstance(change, dict):
-        return {**current, **{key: _merge(current.get(key), value) for key, value in change.items()}}
-    return change
+class _Delete:
+    def __repr__(self) -> str:
+        return "DELETE"
 
 
-def stack_variant(stack: str, changes: Mapping[str, Any], secrets: Iterable[str] = ()) -> StackConfig:
-    """The stack file's config with ``changes`` merged into its sections, plus secret keys as the CLI marks them."""
-    values, secret_keys = cli_config(PROJECT_DIR / f"Pulumi.{stack}.yaml")
-    for section, change in changes.items():
-        key = f"{PROJECT}:{section}"
-        current = json.loads(values[key]) if key in values and values[key].startswith(("{", "[")) else values.get(key)
-        merged = _merge(current, change)
-        values[key] = merged if isinstance(merged, str) else json.dumps(merged)
-    for secret in secrets:
-        values[f"{PROJECT}:{secret}"] = "[secret]"
-        secret_keys = [*secret_keys, f"{PROJECT}:{secret}"]
-    return values, secret_keys
+DELETE: Final = _Delete()
+"""In a ``variant`` override: remove this key (or this whole section) from the stack's config."""
 
 
-def plan_variant(
-    stack: str,
-    sections: Mapping[str, Mapping[str, Any] | list[Any]] | None = None,
-    secrets: Mapping[str, str] | None = None,
-) -> Resources:
-    """Plan a stack file with top-level keys of some of its sections (or whole list sections) replaced and secret
-    config set in clear.
+def merged(base: Any, override: Any) -> Any:
+    """``override`` merged into ``base``, the one rule every stack variant follows.
 
-    The secrets are handed over as the Pulumi CLI does after decrypting a stack file: as values marked
-    secret, so a test can search the plan for the clear text.
+    Two mappings merge key by key, recursively, so a nested change keeps its siblings; a key whose override is
+    ``DELETE`` is removed. Anything else (a list, a scalar, a mapping over a non-mapping) replaces what was there:
+    to change one element of a list, pass the whole new list.
     """
-    values, secret_keys = cli_config(PROJECT_DIR / f"Pulumi.{stack}.yaml")
-    for section, replacements in (sections or {}).items():
-        key = f"{PROJECT}:{section}"
-        if isinstance(replacements, list):
-            values[key] = json.dumps(replacements)
+    if not isinstance(override, Mapping):
+        return copy.deepcopy(override)
+    result = dict(base) if isinstance(base, Mapping) else {}
+    for key, value in override.items():
+        if value is DELETE:
+            result.pop(key, None)
         else:
-            values[key] = json.dumps({**json.loads(values.get(key, "{}")), **replacements})
+            result[key] = merged(result.get(key), value)
+    return result
+
+
+def _decoded(text: str) -> Any:
+    """A config value as the CLI passes it: JSON text, or a plain string that is not JSON."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return text
+
+
+def stack_file_value(stack: str, section: str, default: Any = None) -> Any:
+    """One section of a repository stack file (``clusters``, ``gateway``...), decoded."""
+    values, _ = cli_config(PROJECT_DIR / f"Pulumi.{stack}.yaml")
+    key = f"{PROJECT}:{section}"
+    return _decoded(values[key]) if key in values else default
+
+
+@dataclass(frozen=True)
+class Variant:
+    """A stack's config and, computed on first use, its plan and policy context."""
+
+    stack: str
+    config: StackConfig | None
+    """What the CLI would hand the program; ``None``: the stack file as it is."""
+
+    @functools.cached_property
+    def plan(self) -> Plan:
+        if self.config is None:
+            # The stack file's own plan is made once per session; each variant gets a copy it may edit.
+            return copy.deepcopy(stack_plan(self.stack))
+        return plan_stack(self.stack, config=self.config)
+
+    @property
+    def resources(self) -> Resources:
+        return self.plan.resources
+
+    @property
+    def outputs(self) -> dict[str, Any]:
+        return self.plan.outputs
+
+    @functools.cached_property
+    def context(self) -> PolicyContext:
+        return stack_context(self.stack, config=self.config)
+
+    @property
+    def for_policy(self) -> tuple[Resources, PolicyContext]:
+        """The plan's resources and the policy context, as a policy pack run gets them."""
+        return self.resources, self.context
+
+
+def variant(
+    stack: str,
+    changes: Mapping[str, Any] | None = None,
+    *,
+    secrets: Mapping[str, str] | None = None,
+    from_file: bool = True,
+) -> Variant:
+    """Stack ``stack``: its stack file's config with ``changes`` (``{"gateway": {...}, ...}``) ``merged`` into it.
+
+    ``secrets`` (config key to clear value) are set as the Pulumi CLI hands them over after decrypting a stack
+    file: marked secret, so a test can search the plan for the clear text. ``from_file=False`` starts from an
+    empty stack file of one's own instead, which sets only ``changes``.
+    """
+    if from_file and not changes and not secrets:
+        return Variant(stack, None)
+    values, secret_keys = cli_config(PROJECT_DIR / f"Pulumi.{stack}.yaml") if from_file else ({}, [])
+    for section, change in (changes or {}).items():
+        key = f"{PROJECT}:{section}"
+        if change is DELETE:
+            values.pop(key, None)
+            continue
+        value = merged(_decoded(values[key]) if key in values else None, change)
+        values[key] = value if isinstance(value, str) else json.dumps(value)
     for name, secret in (secrets or {}).items():
         values[f"{PROJECT}:{name}"] = secret
-        secret_keys.append(f"{PROJECT}:{name}")
-    return plan(stack, config=(values, secret_keys))
-
-
-def plan_own_stack(stack: str, sections: Mapping[str, Any]) -> Resources:
-    """Plan a stack file of one's own that sets only ``sections``, independent of the repository's stacks."""
-    values = {f"{PROJECT}:{section}": json.dumps(value) for section, value in sections.items()}
-    return plan(stack, config=(values, []))
+        secret_keys = [*secret_keys, f"{PROJECT}:{name}"]
+    return Variant(stack, (values, secret_keys))
 
 
 def release_inputs(resources: Resources, chart: str) -> dict[str, Any]:
@@ -185,28 +239,12 @@ def gateway_data(resources: Resources) -> dict[str, Any]:
 def prod_with_rapids_enabled() -> Resources:
     """The prod plan after a user flips the RAPIDS example's ``enabled`` switch in Pulumi.prod.yaml (planned once;
     do not change it)."""
-    values, secret_keys = cli_config(PROJECT_DIR / "Pulumi.prod.yaml")
-    key = f"{PROJECT}:clusters"
-    clusters = json.loads(values[key])
-    for cluster in clusters:
-        if cluster["name"] == "rapids":
-            cluster["enabled"] = True
-    values[key] = json.dumps(clusters)
-    return plan("prod", config=(values, secret_keys))
+    clusters = [{**c, "enabled": True} if c["name"] == "rapids" else c for c in stack_file_value("prod", "clusters")]
+    return variant("prod", {"clusters": clusters}).resources
 
 
 # ---------------------------------------------------------------------------------------------------------------
 # Policy
-
-
-def planned(
-    stack: str, changes: Mapping[str, Any] | None = None, secrets: Iterable[str] = ()
-) -> tuple[Resources, PolicyContext]:
-    """A stack's plan and policy context, from its stack file or a variant of it."""
-    if not changes and not secrets:
-        return copy.deepcopy(stack_plan(stack).resources), stack_context(stack)
-    config = stack_variant(stack, changes or {}, secrets)
-    return plan(stack, config=config), stack_context(stack, config=config)
 
 
 def edited(resources: Resources, resource_type: str, name: str, edit: Callable[[dict[str, Any]], Any]) -> Resources:
@@ -440,12 +478,10 @@ def team_with_cluster(index: int) -> tuple[dict[str, Any], dict[str, Any]]:
 @functools.cache
 def plan_with_teams(count: int, stack: str = "prod") -> Plan:
     """``stack``'s file plus ``count`` teams from ``team_with_cluster``, after the teams and clusters it has."""
-    values, secret_keys = cli_config(PROJECT_DIR / f"Pulumi.{stack}.yaml")
     generated = [team_with_cluster(index) for index in range(1, count + 1)]
-    for section, position in (("teams", 0), ("clusters", 1)):
-        key = f"{PROJECT}:{section}"
-        values[key] = json.dumps([*json.loads(values.get(key, "[]")), *(pair[position] for pair in generated)])
-    return plan_stack(stack, config=(values, secret_keys))
+    teams = [*stack_file_value(stack, "teams", []), *(team for team, _ in generated)]
+    clusters = [*stack_file_value(stack, "clusters", []), *(cluster for _, cluster in generated)]
+    return variant(stack, {"teams": teams, "clusters": clusters}).plan
 
 
 def dependency_edges(resources: Resources) -> int:

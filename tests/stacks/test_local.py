@@ -30,8 +30,7 @@ from render.local import (
     secret_file_content,
 )
 from render.names import LOCAL_PASSWORD_FILE
-from tests.helpers import find, parse, plan_variant, registered_inputs, stack_plan, stack_variant
-from tools.plan import Plan, plan_stack
+from tests.helpers import find, parse, registered_inputs, stack_plan, variant
 
 STACK = "local"
 CONTAINER = "docker:index/container:Container"
@@ -71,10 +70,6 @@ def container(name: str, planned: list[dict[str, Any]] | None = None) -> dict[st
 
 def by_urn() -> dict[str, dict[str, Any]]:
     return {r["urn"]: r for r in resources()}
-
-
-def variant(changes: dict[str, Any]) -> Plan:
-    return plan_stack(STACK, config=stack_variant(STACK, changes))
 
 
 def published(planned: list[dict[str, Any]]) -> dict[str, list[tuple[str, int, int]]]:
@@ -197,7 +192,7 @@ def test_without_a_password_in_config_one_is_generated_and_kept_secret() -> None
 
 
 def test_a_password_in_secret_config_wins_and_reaches_the_containers_only_as_a_secret() -> None:
-    planned = plan_variant(STACK, secrets={"gatewayPassword": PASSWORD})
+    planned = variant(STACK, secrets={"gatewayPassword": PASSWORD}).resources
     assert PASSWORD not in repr(planned)
     assert not [r for r in planned if r["type"] == RANDOM_PASSWORD]
     for name, inputs in containers(planned).items():
@@ -205,7 +200,7 @@ def test_a_password_in_secret_config_wins_and_reaches_the_containers_only_as_a_s
 
 
 def test_declared_processor_and_staging_images_get_gateways_of_their_own() -> None:
-    plan = variant(WITH_PROCESSOR_AND_STAGING)
+    plan = variant(STACK, WITH_PROCESSOR_AND_STAGING).plan
     assert published(plan.resources) == {
         STAGING_GATEWAY: [("127.0.0.1", 8000, 8000)],
         PROCESSOR_GATEWAY: [("127.0.0.1", 8001, 8000)],
@@ -228,7 +223,7 @@ def test_declared_processor_and_staging_images_get_gateways_of_their_own() -> No
 
 
 def test_a_gateway_port_of_its_own_and_a_first_port() -> None:
-    plan = variant({"local": {"ports": {"firstGateway": 9000, "gateways": {"base-staging": 18000}}}})
+    plan = variant(STACK, {"local": {"ports": {"firstGateway": 9000, "gateways": {"base-staging": 18000}}}}).plan
     assert published(plan.resources) == {
         STAGING_GATEWAY: [("127.0.0.1", 18000, 8000)],
         PROCESSOR_GATEWAY: [("127.0.0.1", 9001, 8000)],
@@ -241,7 +236,7 @@ def test_a_gateway_port_of_its_own_and_a_first_port() -> None:
 
 
 def test_settings_change_the_containers() -> None:
-    planned = plan_variant(
+    planned = variant(
         STACK,
         {
             "local": {
@@ -252,7 +247,7 @@ def test_settings_change_the_containers() -> None:
                 "gateway": {"cpus": 1.5, "memory": "3g"},
             }
         },
-    )
+    ).resources
     for name in (STAGING_GATEWAY, PROCESSOR_GATEWAY):
         gateway = container(name, planned)["inputs"]
         assert (gateway["cpus"], int(gateway["memory"]), gateway["restart"]) == ("1.5", 3072, "on-failure")

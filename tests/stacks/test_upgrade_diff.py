@@ -11,14 +11,11 @@ lock exists, exactly what ``pulumi up`` would build.
 from __future__ import annotations
 
 import functools
-import json
 from typing import Any
 
 from config.images import ImagesConfig
-from config.stack import PROJECT, PROJECT_DIR, cli_config
 from render.catalog import check_catalog
-from tests.helpers import CHART, Resources, changed_paths, find, plan_changes, stack_variant
-from tools.plan import plan
+from tests.helpers import CHART, Resources, changed_paths, find, plan_changes, stack_file_value, variant
 
 CURRENT = {"staging": {"python": "3.13.12", "dask": "2026.1.2"}, "processor": {"python": "3.11.7", "dask": "2024.5.2"}}
 BEFORE = {**CURRENT, "staging": {"python": "3.11.7", "dask": "2024.5.2"}}
@@ -26,8 +23,7 @@ BEFORE = {**CURRENT, "staging": {"python": "3.11.7", "dask": "2024.5.2"}}
 
 def with_a_processor_cluster(stack: str, namespace: str) -> list[dict[str, Any]]:
     """The stack's declared clusters plus one on the ``processor`` profile, which the upgrade must leave alone."""
-    values, _ = cli_config(PROJECT_DIR / f"Pulumi.{stack}.yaml")
-    clusters: list[dict[str, Any]] = json.loads(values[f"{PROJECT}:clusters"])
+    clusters: list[dict[str, Any]] = stack_file_value(stack, "clusters")
     return [*clusters, {"name": "l0-batch", "namespace": namespace, "profile": "processor", "worker": {"replicas": 1}}]
 
 
@@ -35,8 +31,8 @@ def with_a_processor_cluster(stack: str, namespace: str) -> list[dict[str, Any]]
 def upgrade(stack: str, namespace: str) -> tuple[Resources, Resources]:
     """The plans before and after the upgrade (planned once; do not change them)."""
     clusters = with_a_processor_cluster(stack, namespace)
-    before = plan(stack, config=stack_variant(stack, {"clusters": clusters, "images": {"profiles": BEFORE}}))
-    after = plan(stack, config=stack_variant(stack, {"clusters": clusters, "images": {"profiles": CURRENT}}))
+    before = variant(stack, {"clusters": clusters, "images": {"profiles": BEFORE}}).resources
+    after = variant(stack, {"clusters": clusters, "images": {"profiles": CURRENT}}).resources
     return before, after
 
 
