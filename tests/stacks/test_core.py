@@ -10,7 +10,7 @@ import pytest
 
 from config.stack import PROJECT_DIR
 from render.rbac import USER_CLUSTER_ROLE_RULES
-from tests.helpers import one, resources_of_type, stack_plan, variant
+from tests.helpers import one, release_inputs, resources_of_type, stack_plan, variant
 from tools.plan import PlanError, main, plan_stack
 
 NAMESPACE = "kubernetes:core/v1:Namespace"
@@ -114,6 +114,14 @@ def test_prod_gateway_authenticates_against_jupyterhub_with_the_token_from_an_ex
     }
     assert "dask-gateway/jupyterhub-api-token" in stack_plan("prod").outputs["requiredSecrets"]
     assert not resources_of_type("prod", "kubernetes:core/v1:Secret")
+
+
+def test_the_token_is_read_from_the_key_the_stack_names_in_the_existing_secret() -> None:
+    hub = {"apiTokenSecretName": "hub-services", "apiTokenSecretKey": "dask-gateway-token"}
+    planned = variant("prod", {"gateway": {"auth": {"jupyterhub": hub}}})
+    auth = release_inputs(planned.resources, "dask-gateway")["values"]["gateway"]["auth"]["jupyterhub"]
+    assert (auth["apiTokenFromSecretName"], auth["apiTokenFromSecretKey"]) == ("hub-services", "dask-gateway-token")
+    assert "dask-gateway/hub-services" in planned.outputs["requiredSecrets"]
 
 
 def test_the_generated_cluster_options_follow_the_stack_bounds() -> None:
