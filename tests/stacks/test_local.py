@@ -8,6 +8,7 @@ healthy), each port on 127.0.0.1 only; the password is generated when the stack 
 
 from __future__ import annotations
 
+import functools
 import json
 from typing import Any
 
@@ -31,6 +32,7 @@ from render.local import (
 )
 from render.names import LOCAL_PASSWORD_FILE
 from tests.helpers import find, parse, registered_inputs, stack_plan, variant
+from tools.plan import Plan
 
 STACK = "local"
 CONTAINER = "docker:index/container:Container"
@@ -222,8 +224,15 @@ def test_declared_processor_and_staging_images_get_gateways_of_their_own() -> No
     assert not [key for key in images if key.startswith(("processor-", "staging-")) and key.endswith("-k8s")]
 
 
+@functools.cache
+def plan_with_own_ports() -> Plan:
+    """The local stack with a first gateway port and one gateway's port of its own (planned once; do not change
+    it)."""
+    return variant(STACK, {"local": {"ports": {"firstGateway": 9000, "gateways": {"base-staging": 18000}}}}).plan
+
+
 def test_a_gateway_port_of_its_own_and_a_first_port() -> None:
-    plan = variant(STACK, {"local": {"ports": {"firstGateway": 9000, "gateways": {"base-staging": 18000}}}}).plan
+    plan = plan_with_own_ports()
     assert published(plan.resources) == {
         STAGING_GATEWAY: [("127.0.0.1", 18000, 8000)],
         PROCESSOR_GATEWAY: [("127.0.0.1", 9001, 8000)],
@@ -233,6 +242,14 @@ def test_a_gateway_port_of_its_own_and_a_first_port() -> None:
         "base-staging": "http://127.0.0.1:18000",
         "base-processor": "http://127.0.0.1:9001",
     }
+
+
+@pytest.mark.parametrize("name", [STAGING_GATEWAY, PROCESSOR_GATEWAY])
+def test_a_gateway_on_a_published_port_of_its_own_is_probed_on_the_containers_port(name: str) -> None:
+    # The check runs inside the container, where the gateway listens on 8000 whatever port is published.
+    (probe,) = containers(plan_with_own_ports().resources)[name]["healthcheck"]["tests"][3:]
+    assert "urlopen('http://127.0.0.1:8000/api/health'" in probe
+    assert not any(port in probe for port in ("18000", "9000", "9001"))
 
 
 def test_settings_change_the_containers() -> None:
