@@ -144,6 +144,8 @@ GATEWAY_API = Pod("dask-gateway", {"app.kubernetes.io/component": "gateway"})
 TRAEFIK = Pod("dask-gateway", {"app.kubernetes.io/component": "traefik"})
 CONTROLLER = Pod("dask-gateway", {"app.kubernetes.io/component": "controller"})
 JUPYTERHUB = Pod("jupyterhub", {"component": "hub"})
+OPERATOR_NAMESPACE_POD = Pod("dask-operator", {})
+GATEWAY_LABEL_OUTSIDE_USER_NAMESPACES = Pod("jupyterhub", {"gateway.dask.org/cluster": "jupyterhub.abc"})
 METADATA = Address("169.254.169.254")
 KUBERNETES_SERVICE = Address("10.96.0.1")
 KUBERNETES_ENDPOINT = Address("172.18.0.2")
@@ -170,6 +172,8 @@ GATEWAY_WORKER_REACH = [
     ("gateway-api:8000", GATEWAY_API, 8000, "TCP", True),
     ("gateway-api:9000", GATEWAY_API, 9000, "TCP", False),
     ("traefik:8000", TRAEFIK, 8000, "TCP", True),
+    ("traefik-tcp-entry-point:8786", TRAEFIK, 8786, "TCP", True),
+    ("traefik:9000", TRAEFIK, 9000, "TCP", False),
     ("own-scheduler:8786", GATEWAY_SCHEDULER, 8786, "TCP", True),
     ("own-scheduler-dashboard:8787", GATEWAY_SCHEDULER, 8787, "TCP", True),
 ]
@@ -236,6 +240,10 @@ OTHER_SOURCES_REACH = [
     ("gateway-scheduler-api-heartbeat", GATEWAY_SCHEDULER, GATEWAY_API, 8000, True),
     ("gateway-scheduler-other-cluster", GATEWAY_SCHEDULER, OTHER_GATEWAY_SCHEDULER, 8786, True),
     ("session-traefik", SESSION, TRAEFIK, 8000, True),
+    ("session-traefik-tcp-entry-point", SESSION, TRAEFIK, 8786, True),
+    ("declared-worker-traefik-tcp-entry-point", BATCH_WORKER, TRAEFIK, 8786, True),
+    ("operator-declared-scheduler", OPERATOR_NAMESPACE_POD, BATCH_SCHEDULER, 8786, True),
+    ("gateway-controller-declared-scheduler", CONTROLLER, BATCH_SCHEDULER, 8786, False),
     ("session-dns", SESSION, KUBE_DNS, 53, True),
     ("session-gateway-scheduler-direct", SESSION, GATEWAY_SCHEDULER, 8786, False),
     ("session-kubernetes-api", SESSION, KUBERNETES_SERVICE, 443, False),
@@ -273,17 +281,50 @@ def test_the_egress_policies_are_the_only_change_to_the_ingress_rules() -> None:
     assert not any(p["metadata"]["namespace"] in ("dask-gateway", "dask-operator") for p in egress)
 
 
-def test_the_ingress_policies_keep_what_they_let_in() -> None:
-    # With egress open on every side, the ingress rules alone decide; they are what they were before egress.
-    ingress_only = [policy for policy in POLICIES if "Ingress" in policy["spec"]["policyTypes"]]
-    assert reaches(ingress_only, BATCH_WORKER, GATEWAY_SCHEDULER, 8786) is False
-    assert reaches(ingress_only, GATEWAY_WORKER, GATEWAY_SCHEDULER, 8786) is True
-    assert reaches(ingress_only, TRAEFIK, GATEWAY_SCHEDULER, 8786) is True
-    assert reaches(ingress_only, JUPYTERHUB, TRAEFIK, 8000) is True
-    assert reaches(ingress_only, JUPYTERHUB, GATEWAY_API, 8000) is False
-    assert reaches(ingress_only, TEAM_SCHEDULER, GATEWAY_API, 8000) is True
-    assert reaches(ingress_only, Pod("dask-operator", {}), BATCH_SCHEDULER, 8786) is True
-    assert reaches(ingress_only, Pod("dask-operator", {}), GATEWAY_SCHEDULER, 8786) is False
+INGRESS_ONLY = [policy for policy in POLICIES if "Ingress" in policy["spec"]["policyTypes"]]
+"""The ingress rules alone decide, as with egress open on every side: what each NetworkPolicy's peers and ports
+let in, with no egress policy hiding a peer that is too wide."""
+INGRESS_REACH = [
+    # The gateway API: traefik, and gateway cluster pods of a user namespace (both at once: one peer).
+    ("traefik-gateway-api", TRAEFIK, GATEWAY_API, 8000, True),
+    ("gateway-scheduler-gateway-api", GATEWAY_SCHEDULER, GATEWAY_API, 8000, True),
+    ("team-gateway-scheduler-gateway-api", TEAM_SCHEDULER, GATEWAY_API, 8000, True),
+    ("unlabelled-user-namespace-pod-gateway-api", UNLABELLED, GATEWAY_API, 8000, False),
+    ("declared-worker-gateway-api", BATCH_WORKER, GATEWAY_API, 8000, False),
+    (
+        "gateway-label-outside-user-namespaces-gateway-api",
+        GATEWAY_LABEL_OUTSIDE_USER_NAMESPACES,
+        GATEWAY_API,
+        8000,
+        False,
+    ),
+    ("jupyterhub-gateway-api", JUPYTERHUB, GATEWAY_API, 8000, False),
+    # traefik: anyone, on its HTTP and its TCP (scheduler TLS) entry points only.
+    ("jupyterhub-traefik-http", JUPYTERHUB, TRAEFIK, 8000, True),
+    ("jupyterhub-traefik-tcp", JUPYTERHUB, TRAEFIK, 8786, True),
+    ("jupyterhub-traefik-other-port", JUPYTERHUB, TRAEFIK, 9000, False),
+    # Gateway cluster pods: their own kind in the namespace and the gateway's namespace.
+    ("gateway-worker-gateway-scheduler", GATEWAY_WORKER, GATEWAY_SCHEDULER, 8786, True),
+    ("traefik-gateway-scheduler", TRAEFIK, GATEWAY_SCHEDULER, 8786, True),
+    ("declared-worker-gateway-scheduler", BATCH_WORKER, GATEWAY_SCHEDULER, 8786, False),
+    ("operator-namespace-gateway-scheduler", OPERATOR_NAMESPACE_POD, GATEWAY_SCHEDULER, 8786, False),
+    # Declared cluster pods: their own kind in the namespace and the operator's namespace, not the gateway's.
+    ("declared-worker-declared-scheduler", BATCH_WORKER, BATCH_SCHEDULER, 8786, True),
+    ("operator-namespace-declared-scheduler", OPERATOR_NAMESPACE_POD, BATCH_SCHEDULER, 8786, True),
+    ("gateway-namespace-declared-scheduler", CONTROLLER, BATCH_SCHEDULER, 8786, False),
+    ("gateway-scheduler-declared-scheduler", GATEWAY_SCHEDULER, BATCH_SCHEDULER, 8786, False),
+]
+
+
+@pytest.mark.parametrize(
+    ("source", "destination", "port", "allowed"),
+    [case[1:] for case in INGRESS_REACH],
+    ids=[case[0] for case in INGRESS_REACH],
+)
+def test_each_ingress_policy_lets_in_exactly_its_peers_on_its_ports(
+    source: Pod, destination: Pod, port: int, allowed: bool
+) -> None:
+    assert reaches(INGRESS_ONLY, source, destination, port) is allowed
 
 
 def test_egress_policies_validate_against_the_kubernetes_schema() -> None:
