@@ -4,11 +4,12 @@ one nested setting must not silently lose the settings beside it."""
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from config.stack import SECRET_PLACEHOLDER
 from tests.helpers import DELETE, merged, variant
 
-BASE = {
+BASE: dict[str, Any] = {
     "auth": {"type": "jupyterhub", "jupyterhub": {"apiUrl": "http://hub", "serviceName": "dask-gateway"}},
     "service": {"type": "ClusterIP"},
     "imagePullSecrets": ["a", "b"],
