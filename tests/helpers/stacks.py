@@ -59,6 +59,13 @@ def error_for(values: Mapping[str, Any], secret_keys: Iterable[str] = ()) -> str
     return message
 
 
+def error_naming(values: Mapping[str, Any], fragments: Iterable[str]) -> str:
+    """The message a bad config gets, which must contain every one of ``fragments``."""
+    message = error_for(values)
+    assert [fragment for fragment in fragments if fragment not in message] == [], message
+    return message
+
+
 def resolved(values: Mapping[str, Any]) -> PlatformConfig:
     """A stack's config as the components get it: the catalog's images filled in."""
     config = parse(values)

@@ -36,6 +36,18 @@ def upgrade(stack: str, namespace: str) -> tuple[Resources, Resources]:
     return before, after
 
 
+EVERY_STACKS_UPGRADE = {
+    "Image dask-images-base-staging-k8s": "update",
+    "Image dask-images-staging-k8s": "update",
+    # The staging kernel layer copies from the staging base; the processor's layer, the Jupyter image, is built
+    # FROM it.
+    "Image dask-images-jupyter-kernel-staging": "update",
+    "Image dask-images-jupyter": "update",
+    "Chart dask-gateway-chart": "update",
+}
+"""What upgrading the default (staging) profile changes in every Kubernetes stack."""
+
+
 def test_the_upgraded_stack_builds_from_locks_that_all_exist() -> None:
     assert check_catalog(ImagesConfig.model_validate({"profiles": CURRENT})) == []
 
@@ -43,13 +55,7 @@ def test_the_upgraded_stack_builds_from_locks_that_all_exist() -> None:
 def test_upgrading_the_default_profile_in_prod_changes_its_images_kernels_gateway_and_clusters_only() -> None:
     before, after = upgrade("prod", "dask-batch")
     assert plan_changes(before, after) == {
-        "Image dask-images-base-staging-k8s": "update",
-        "Image dask-images-staging-k8s": "update",
-        # The staging kernel layer copies from the staging base; the processor's layer, the Jupyter image, is
-        # built FROM it.
-        "Image dask-images-jupyter-kernel-staging": "update",
-        "Image dask-images-jupyter": "update",
-        "Chart dask-gateway-chart": "update",
+        **EVERY_STACKS_UPGRADE,
         "DaskCluster dask-clusters-dask-batch-batch-daskcluster": "replace",
         "DaskWorkerGroup dask-clusters-dask-batch-batch-highmem-daskworkergroup": "replace",
         "DaskAutoscaler dask-clusters-dask-batch-batch-daskautoscaler": "replace",
@@ -73,13 +79,9 @@ def test_the_gateway_changes_only_in_its_default_image_and_the_option_data_namin
 def test_upgrading_the_default_profile_in_dev_also_rolls_the_session_and_the_local_images() -> None:
     before, after = upgrade("dev", "dask-users")
     assert plan_changes(before, after) == {
-        "Image dask-images-base-staging-k8s": "update",
+        **EVERY_STACKS_UPGRADE,
         "Image dask-images-base-staging-local": "update",
-        "Image dask-images-staging-k8s": "update",
         "Image dask-images-staging-local": "update",
-        "Image dask-images-jupyter-kernel-staging": "update",
-        "Image dask-images-jupyter": "update",
-        "Chart dask-gateway-chart": "update",
         # The session's client image is the gateway's default image.
         "Deployment dask-session": "update",
         # The smoke Job gets a new name (a digest of the gateway's values and its image), so the check runs again.

@@ -111,6 +111,11 @@ def reaches(
     return True
 
 
+def named_cases(table: list[tuple[Any, ...]]) -> list[Any]:
+    """``(id, *values)`` rows as pytest parameters named by their first column."""
+    return [pytest.param(*row[1:], id=row[0]) for row in table]
+
+
 OBJECT_STORE = {"name": "object-store", "cidr": "10.20.0.0/16", "ports": [443]}
 STACK = {
     "environment": "prod",
@@ -179,11 +184,7 @@ GATEWAY_WORKER_REACH = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("destination", "port", "protocol", "allowed"),
-    [case[1:] for case in GATEWAY_WORKER_REACH],
-    ids=[case[0] for case in GATEWAY_WORKER_REACH],
-)
+@pytest.mark.parametrize(("destination", "port", "protocol", "allowed"), named_cases(GATEWAY_WORKER_REACH))
 def test_a_gateway_worker_reaches_only_dns_the_gateway_and_its_namespace_gateway_pods(
     destination: Pod | Address, port: int, protocol: str, allowed: bool
 ) -> None:
@@ -201,11 +202,7 @@ OBJECT_STORE_REACH = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("source", "destination", "port", "allowed"),
-    [case[1:] for case in OBJECT_STORE_REACH],
-    ids=[case[0] for case in OBJECT_STORE_REACH],
-)
+@pytest.mark.parametrize(("source", "destination", "port", "allowed"), named_cases(OBJECT_STORE_REACH))
 def test_an_opened_object_store_is_reachable_on_its_port_only(
     source: Pod, destination: Address, port: int, allowed: bool
 ) -> None:
@@ -220,9 +217,7 @@ WIDE_REACH = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("destination", "port", "allowed"), [case[1:] for case in WIDE_REACH], ids=[case[0] for case in WIDE_REACH]
-)
+@pytest.mark.parametrize(("destination", "port", "allowed"), named_cases(WIDE_REACH))
 def test_opening_every_address_on_a_port_keeps_cloud_metadata_closed(
     destination: Address, port: int, allowed: bool
 ) -> None:
@@ -258,11 +253,7 @@ OTHER_SOURCES_REACH = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("source", "destination", "port", "allowed"),
-    [case[1:] for case in OTHER_SOURCES_REACH],
-    ids=[case[0] for case in OTHER_SOURCES_REACH],
-)
+@pytest.mark.parametrize(("source", "destination", "port", "allowed"), named_cases(OTHER_SOURCES_REACH))
 def test_declared_clusters_the_session_and_the_gateway_reach_what_they_need_and_no_more(
     source: Pod, destination: Pod | Address, port: int, allowed: bool
 ) -> None:
@@ -316,11 +307,7 @@ INGRESS_REACH = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("source", "destination", "port", "allowed"),
-    [case[1:] for case in INGRESS_REACH],
-    ids=[case[0] for case in INGRESS_REACH],
-)
+@pytest.mark.parametrize(("source", "destination", "port", "allowed"), named_cases(INGRESS_REACH))
 def test_each_ingress_policy_lets_in_exactly_its_peers_on_its_ports(
     source: Pod, destination: Pod, port: int, allowed: bool
 ) -> None:
@@ -359,11 +346,7 @@ NAMESPACED_OPERATOR_REACH = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("source", "destination", "port", "allowed"),
-    [case[1:] for case in NAMESPACED_OPERATOR_REACH],
-    ids=[case[0] for case in NAMESPACED_OPERATOR_REACH],
-)
+@pytest.mark.parametrize(("source", "destination", "port", "allowed"), named_cases(NAMESPACED_OPERATOR_REACH))
 def test_an_operator_in_a_user_namespace_keeps_the_api_server_and_lends_its_label_to_no_cluster(
     source: Pod, destination: Pod | Address, port: int, allowed: bool
 ) -> None:
