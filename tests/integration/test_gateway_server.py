@@ -31,8 +31,6 @@ from tests.helpers import RunningGateway, running_gateway
 pytestmark = pytest.mark.slow
 
 GIB = 2**30
-STARTUP_TIMEOUT = 60
-SHUTDOWN_TIMEOUT = 60
 WORKER_TIMEOUT = 60
 SCENARIO_TIMEOUT = 120
 GATEWAY_PASSWORD = "correct horse battery staple"

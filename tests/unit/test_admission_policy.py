@@ -415,34 +415,25 @@ def test_a_user_autoscaler_for_the_declared_batch_cluster_is_refused() -> None:
 
 @pytest.mark.parametrize(("resource", "name"), [("daskworkergroups", "batch-default"), ("daskclusters", "batch")])
 def test_a_user_scaling_a_declared_cluster_through_the_scale_subresource_is_refused(resource: str, name: str) -> None:
-    def scale(replicas: int) -> dict[str, Any]:
-        metadata = {"name": name, "namespace": "dask-users"}
-        return {"apiVersion": "autoscaling/v1", "kind": "Scale", "metadata": metadata, "spec": {"replicas": replicas}}
+    def rescale(of: str, replicas: int) -> Request:
+        def scale(count: int) -> dict[str, Any]:
+            metadata = {"name": of, "namespace": "dask-users"}
+            return {"apiVersion": "autoscaling/v1", "kind": "Scale", "metadata": metadata, "spec": {"replicas": count}}
 
-    request = Request(
-        "UPDATE",
-        scale(200),
-        "dask-users",
-        USER,
-        USER_GROUPS,
-        old_object=scale(1),
-        resource=resource,
-        resource_api_version="kubernetes.dask.org/v1",
-        sub_resource="scale",
-    )
-    assert admit(POLICY, BINDING, request).refusals == (DECLARED_REFUSED,)
-    own = Request(
-        "UPDATE",
-        {**scale(2), "metadata": {"name": "mine-default", "namespace": "dask-users"}},
-        "dask-users",
-        USER,
-        USER_GROUPS,
-        old_object=scale(1),
-        resource=resource,
-        resource_api_version="kubernetes.dask.org/v1",
-        sub_resource="scale",
-    )
-    assert admit(POLICY, BINDING, own).allowed
+        return Request(
+            "UPDATE",
+            scale(replicas),
+            "dask-users",
+            USER,
+            USER_GROUPS,
+            old_object=scale(1),
+            resource=resource,
+            resource_api_version="kubernetes.dask.org/v1",
+            sub_resource="scale",
+        )
+
+    assert admit(POLICY, BINDING, rescale(name, 200)).refusals == (DECLARED_REFUSED,)
+    assert admit(POLICY, BINDING, rescale("mine-default", 2)).allowed
 
 
 @pytest.mark.parametrize(
