@@ -26,8 +26,11 @@ from tests.helpers.mocks import (
     registered_inputs,
 )
 from tests.helpers.network import (
+    Address,
+    Pod,
     admits,
     namespace_labels,
+    reaches,
     selects,
 )
 from tests.helpers.policy import (
@@ -89,6 +92,8 @@ __all__ = [
     "STACKS",
     "TEST_STACK_FILE",
     "WRAPPING_EXPRESSIONS",
+    "Address",
+    "Pod",
     "PropertyPath",
     "Resources",
     "RunningGateway",
@@ -121,6 +126,7 @@ __all__ = [
     "prod_with_rapids_enabled",
     "promql_metrics",
     "property_path",
+    "reaches",
     "reference_path",
     "registered_inputs",
     "release_inputs",

@@ -8,9 +8,6 @@ namespaces plus a team, with an object store opened on 10.20.0.0/16:443.
 
 from __future__ import annotations
 
-import ipaddress
-from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 import kubernetes_validate
@@ -18,97 +15,7 @@ import pytest
 
 from config.pods import kubernetes_version
 from render.network import network_policies
-from tests.helpers import parse
-
-Labels = Mapping[str, str]
-
-
-@dataclass(frozen=True)
-class Pod:
-    namespace: str
-    labels: Labels = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Address:
-    ip: str
-
-
-def _selects(selector: Mapping[str, Any], labels: Labels) -> bool:
-    if any(labels.get(key) != value for key, value in selector.get("matchLabels", {}).items()):
-        return False
-    for expression in selector.get("matchExpressions", []):
-        key, operator, values = expression["key"], expression["operator"], expression.get("values", [])
-        present = key in labels
-        matched = {
-            "In": present and labels.get(key) in values,
-            "NotIn": not present or labels.get(key) not in values,
-            "Exists": present,
-            "DoesNotExist": not present,
-        }[operator]
-        if not matched:
-            return False
-    return True
-
-
-def _namespace_labels(name: str) -> Labels:
-    return {"kubernetes.io/metadata.name": name}
-
-
-def _peer_matches(peer: Mapping[str, Any], policy_namespace: str, other: Pod | Address) -> bool:
-    if "ipBlock" in peer:
-        if not isinstance(other, Address):
-            return False
-        ip = ipaddress.ip_address(other.ip)
-        block = peer["ipBlock"]
-        inside = ip in ipaddress.ip_network(block["cidr"])
-        return inside and not any(ip in ipaddress.ip_network(excluded) for excluded in block.get("except", []))
-    if not isinstance(other, Pod):
-        return False
-    if "namespaceSelector" in peer:
-        in_namespace = _selects(peer["namespaceSelector"], _namespace_labels(other.namespace))
-    else:
-        in_namespace = other.namespace == policy_namespace
-    return in_namespace and _selects(peer.get("podSelector", {}), other.labels)
-
-
-def _port_matches(rule: Mapping[str, Any], port: int, protocol: str) -> bool:
-    ports = rule.get("ports")
-    return not ports or any(p.get("protocol", "TCP") == protocol and p["port"] == port for p in ports)
-
-
-def _direction_allows(
-    policies: list[dict[str, Any]], pod: Pod, direction: str, other: Pod | Address, port: int, protocol: str
-) -> bool:
-    """``pod``'s side of a connection with ``other``: ``Egress`` (pod connects) or ``Ingress`` (other connects)."""
-    selecting = [
-        policy
-        for policy in policies
-        if policy["metadata"]["namespace"] == pod.namespace
-        and direction in policy["spec"]["policyTypes"]
-        and _selects(policy["spec"]["podSelector"], pod.labels)
-    ]
-    if not selecting:
-        return True
-    peers_key, rules_key = ("to", "egress") if direction == "Egress" else ("from", "ingress")
-    for policy in selecting:
-        for rule in policy["spec"].get(rules_key, []):
-            peers = rule.get(peers_key)
-            peer_ok = not peers or any(_peer_matches(p, pod.namespace, other) for p in peers)
-            # Ingress ports are the destination's (this pod's) ports, egress ports the other side's: both `port`.
-            if peer_ok and _port_matches(rule, port, protocol):
-                return True
-    return False
-
-
-def reaches(
-    policies: list[dict[str, Any]], source: Pod, destination: Pod | Address, port: int, protocol: str = "TCP"
-) -> bool:
-    if not _direction_allows(policies, source, "Egress", destination, port, protocol):
-        return False
-    if isinstance(destination, Pod):
-        return _direction_allows(policies, destination, "Ingress", source, port, protocol)
-    return True
+from tests.helpers import Address, Pod, parse, reaches
 
 
 def named_cases(table: list[tuple[Any, ...]]) -> list[Any]:
