@@ -34,7 +34,7 @@ def merged(base: Any, override: Any) -> Any:
     """
     if not isinstance(override, Mapping):
         return copy.deepcopy(override)
-    result = dict(base) if isinstance(base, Mapping) else {}
+    result = copy.deepcopy(dict(base)) if isinstance(base, Mapping) else {}
     for key, value in override.items():
         if value is DELETE:
             result.pop(key, None)
@@ -116,7 +116,7 @@ def variant(
         values[key] = value if isinstance(value, str) else json.dumps(value)
     for name, secret in (secrets or {}).items():
         values[f"{PROJECT}:{name}"] = secret
-        secret_keys = [*secret_keys, f"{PROJECT}:{name}"]
+        secret_keys = [*(key for key in secret_keys if key != f"{PROJECT}:{name}"), f"{PROJECT}:{name}"]
     return Variant(stack, (values, secret_keys))
 
 

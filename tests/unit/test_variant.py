@@ -49,7 +49,9 @@ def test_merging_leaves_both_inputs_as_they_were() -> None:
     result = merged(BASE, override)
     result["auth"]["jupyterhub"]["apiUrl"] = "changed"
     result["imagePullSecrets"].append("d")
-    assert BASE["auth"]["jupyterhub"]["apiUrl"] == "http://hub"
+    result["service"]["type"] = "changed"
+    assert (BASE["auth"]["jupyterhub"]["apiUrl"], BASE["service"]["type"]) == ("http://hub", "ClusterIP")
+    assert BASE["imagePullSecrets"] == ["a", "b"]
     assert override == {"auth": {"jupyterhub": {"serviceName": "other"}}, "imagePullSecrets": ["c"]}
 
 
