@@ -19,14 +19,13 @@ from dask_gateway import BasicAuth, Gateway
 
 from render.gateway_options import GATEWAY_CONFIG_KEY, gateway_config_sources
 from render.names import PASSWORD_ENV
+from tests.helpers import RunningGateway, running_gateway
 from tests.integration.test_gateway_server import (
     DEV_GATEWAY,
     GATEWAY_PASSWORD,
     SCENARIO_TIMEOUT,
-    RunningGateway,
     local_data,
     run,
-    running_gateway,
 )
 
 pytestmark = pytest.mark.slow

@@ -13,7 +13,7 @@ import kubernetes_validate
 import pytest
 
 from policy.model import Resource
-from tests.helpers import plan_variant, reference_path, release_inputs
+from tests.helpers import reference_path, release_inputs, variant
 from tools.chart_objects import render_chart
 
 pytestmark = pytest.mark.slow
@@ -48,7 +48,7 @@ SECTIONS = {
 @functools.cache
 def rendered() -> list[dict[str, Any]]:
     reference_path("dask-gateway-chart", "2026.3.0", "chart")
-    inputs = release_inputs(plan_variant("prod", SECTIONS), "dask-gateway")
+    inputs = release_inputs(variant("prod", SECTIONS).resources, "dask-gateway")
     chart = Resource(
         urn="urn:pulumi:prod::dask-platform::x",
         type="kubernetes:helm.sh/v4:Chart",

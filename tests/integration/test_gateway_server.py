@@ -14,33 +14,23 @@ import getpass
 import math
 import os
 import re
-import subprocess
-import sys
-import threading
 from collections.abc import Coroutine, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
-from pathlib import Path
-from typing import IO, Any, TypeVar
+from typing import Any, TypeVar
 
 import aiohttp
 import dask.bag
 import pytest
-from dask_gateway import BasicAuth, Gateway
 from dask_gateway.options import Float, Options, String
 
 from config.gateway import GatewayConfig
 from config.stack import PROJECT_DIR, read_stack
-from render.gateway_options import gateway_config_source, gateway_data_text, gateway_options_data
+from render.gateway_options import gateway_options_data
 from render.names import PASSWORD_ENV
-from shipped.gateway_config import DATA_ENV
-from tests.helpers import free_ports
+from tests.helpers import RunningGateway, running_gateway
 
 pytestmark = pytest.mark.slow
 
 GIB = 2**30
-STARTUP_TIMEOUT = 60
-SHUTDOWN_TIMEOUT = 60
 WORKER_TIMEOUT = 60
 SCENARIO_TIMEOUT = 120
 GATEWAY_PASSWORD = "correct horse battery staple"
@@ -49,62 +39,6 @@ T = TypeVar("T")
 
 
 DEV_GATEWAY = read_stack(PROJECT_DIR / "Pulumi.dev.yaml").gateway
-
-
-def _harness_config(api_port: int, http_port: int, tcp_port: int, clusters_dir: Path) -> str:
-    """What the Helm chart sets for the gateway pod, replaced by loopback addresses and local processes."""
-    return f"""\
-c.DaskGateway.address = "127.0.0.1:{api_port}"
-c.Proxy.address = "127.0.0.1:{http_port}"
-c.Proxy.tcp_address = "127.0.0.1:{tcp_port}"
-# The proxy reports at info level when it has loaded its routes: that line tells the test the server is ready.
-c.Proxy.log_level = "info"
-c.DaskGateway.authenticator_class = "dask_gateway_server.auth.SimpleAuthenticator"
-c.LocalBackend.clusters_directory = {str(clusters_dir)!r}
-"""
-
-
-class _ServerLog:
-    """Reads the server's log as it is written (so the pipe never fills) and signals one awaited line."""
-
-    def __init__(self, stream: IO[str], ready_line: str) -> None:
-        self.lines: list[str] = []
-        self.ready_line = ready_line
-        self.seen_ready_line = False
-        self.settled = threading.Event()
-        """Set when the awaited line appears or the log ends, whichever comes first."""
-        self._thread = threading.Thread(target=self._read, args=(stream,), daemon=True)
-        self._thread.start()
-
-    def _read(self, stream: IO[str]) -> None:
-        for line in stream:
-            self.lines.append(line)
-            if self.ready_line in line:
-                self.seen_ready_line = True
-                self.settled.set()
-        self.settled.set()
-
-    def join(self, timeout: float) -> None:
-        self._thread.join(timeout)
-
-    def text(self) -> str:
-        return "".join(self.lines)
-
-
-@dataclass(frozen=True)
-class RunningGateway:
-    address: str
-    proxy_address: str
-    config_text: str
-
-    def client(self, password: str | None = None) -> Gateway:
-        """A client for use inside ``run``: ``async with gateway.client() as client``."""
-        return Gateway(
-            address=self.address,
-            proxy_address=self.proxy_address,
-            auth=BasicAuth(password=password),
-            asynchronous=True,
-        )
 
 
 def run(scenario: Coroutine[Any, Any, T]) -> T:
@@ -126,60 +60,6 @@ def local_data(gateway: GatewayConfig, password_required: bool = False) -> dict[
         password_env=PASSWORD_ENV,
         password_required=password_required,
     )
-
-
-@contextmanager
-def running_gateway(
-    workdir: Path, data: dict[str, Any], env: dict[str, str] | None = None, config_source: str | None = None
-) -> Iterator[RunningGateway]:
-    """A dask-gateway-server running the shipped configuration (or ``config_source``) with ``data``, on loopback,
-    stopped on exit."""
-    api_port, http_port, tcp_port = free_ports(3)
-    clusters_dir = workdir / "clusters"
-    clusters_dir.mkdir()
-    # The local image's proxy listens on every interface of its container; here only on loopback.
-    data = {**data, "proxyAddress": f"127.0.0.1:{http_port}"}
-    shipped = gateway_config_source() if config_source is None else config_source
-    config_text = _harness_config(api_port, http_port, tcp_port, clusters_dir) + "\n" + shipped
-    config_file = workdir / "dask_gateway_config.py"
-    config_file.write_text(config_text)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "dask_gateway_server", "-f", str(config_file)],
-        cwd=workdir,
-        # Scheduler and worker commands are looked up on PATH, as in an image: the test's Python environment first.
-        env={
-            **os.environ,
-            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', os.defpath)}",
-            DATA_ENV: gateway_data_text(data),
-            **(env or {}),
-        },
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    assert process.stderr is not None
-    # The proxy serves users only once it has the route to the API server, which exists once that server listens.
-    log = _ServerLog(process.stderr, f'path: "/", target: "http://127.0.0.1:{api_port}"')
-    try:
-        if not log.settled.wait(STARTUP_TIMEOUT) or not log.seen_ready_line:
-            raise RuntimeError(f"dask-gateway-server did not become ready within {STARTUP_TIMEOUT}s:\n{log.text()}")
-        yield RunningGateway(
-            address=f"http://127.0.0.1:{http_port}",
-            proxy_address=f"gateway://127.0.0.1:{tcp_port}",
-            config_text=config_text,
-        )
-    finally:
-        # SIGTERM is the server's graceful shutdown: it stops its clusters and its proxy before exiting.
-        process.terminate()
-        try:
-            process.wait(SHUTDOWN_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(SHUTDOWN_TIMEOUT)
-            raise RuntimeError(f"dask-gateway-server did not stop within {SHUTDOWN_TIMEOUT}s:\n{log.text()}") from None
-        finally:
-            log.join(SHUTDOWN_TIMEOUT)
 
 
 @pytest.fixture(scope="module")

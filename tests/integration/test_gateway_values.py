@@ -23,13 +23,14 @@ import yaml
 
 from config.stack import PROJECT_DIR
 from render.names import PASSWORD_ENV, PASSWORD_SECRET_KEY
-from tests.helpers import STACKS, plan_variant, reference_path, release_inputs, stack_plan
+from tests.helpers import DELETE, STACKS, reference_path, release_inputs, variant
 from tools.plan import SECRET
 
 GATEWAY_CHART = "dask-gateway"
 OLDER_CHART_VERSION = "2024.1.0"
 PASSWORD = "correct-horse-battery-staple-7Q"
-SIMPLE_AUTH: dict[str, Any] = {"gateway": {"auth": {"type": "simple"}}}
+# Simple auth in place of prod's JupyterHub: its settings go too.
+SIMPLE_AUTH: dict[str, Any] = {"gateway": {"auth": {"type": "simple", "jupyterhub": DELETE}}}
 HUB = {
     "type": "jupyterhub",
     "jupyterhub": {
@@ -49,7 +50,7 @@ PROD_TEAMS_WITHOUT_GROUPS = [
 class Variant(NamedTuple):
     stack: str
     sections: dict[str, Any]
-    """Top-level keys replaced in the stack file's sections."""
+    """Merged into the stack file's config (``tests.helpers.merged``)."""
     secrets: dict[str, str]
     auth_type: str
     """What the values must carry, so that each variant checks what its name says."""
@@ -87,10 +88,8 @@ VARIANTS = {
 
 @functools.cache
 def _variant_release(name: str) -> dict[str, Any]:
-    variant = VARIANTS[name]
-    if variant.sections or variant.secrets:
-        return release_inputs(plan_variant(variant.stack, variant.sections, variant.secrets), GATEWAY_CHART)
-    return release_inputs(stack_plan(variant.stack).resources, GATEWAY_CHART)
+    case = VARIANTS[name]
+    return release_inputs(variant(case.stack, case.sections, secrets=case.secrets).resources, GATEWAY_CHART)
 
 
 def variant_release(name: str) -> dict[str, Any]:
@@ -189,7 +188,7 @@ def test_validation_rejects_values_the_chart_refuses(
 @pytest.mark.parametrize("stack", STACKS)
 def test_the_gateway_password_reaches_the_pod_only_through_a_secret(stack: str) -> None:
     sections = {**SIMPLE_AUTH, "teams": PROD_TEAMS_WITHOUT_GROUPS} if stack == "prod" else SIMPLE_AUTH
-    resources = plan_variant(stack, sections, {"gatewayPassword": PASSWORD})
+    resources = variant(stack, sections, secrets={"gatewayPassword": PASSWORD}).resources
     assert PASSWORD not in json.dumps(resources)
     release = release_inputs(resources, GATEWAY_CHART)
     chart_values = json.dumps(release["values"])

@@ -56,7 +56,7 @@ from render.local import (
     local_runtime,
     secret_file_content,
 )
-from tests.helpers import free_ports, stack_variant
+from tests.helpers import free_ports, variant
 from tools.build_images import BuildError, build_all, build_order, plan_stack, read_plan
 from tools.plan import plan_stack as plan_in_process
 
@@ -459,16 +459,16 @@ def test_the_password_is_in_no_process_environment_of_any_container(started: Run
 
 def test_a_gateway_on_a_non_default_port_passes_its_health_check(started: Runtime) -> None:
     (port,) = free_ports(1)
-    variant = plan_in_process(
-        STACK, config=stack_variant(STACK, {"local": {"ports": {"gateways": {"base-processor": port}}}})
+    planned = plan_in_process(
+        STACK, config=variant(STACK, {"local": {"ports": {"gateways": {"base-processor": port}}}}).config
     )
     (inputs,) = [
         r["inputs"]
-        for r in variant.resources
+        for r in planned.resources
         if r["type"] == CONTAINER and r["inputs"]["name"] == "dask-platform-gateway-base-processor"
     ]
     assert [(p["ip"], int(p["external"]), int(p["internal"])) for p in inputs["ports"]] == [("127.0.0.1", port, 8000)]
-    assert variant.outputs["gatewayUrls"]["base-processor"] == f"http://127.0.0.1:{port}"
+    assert planned.outputs["gatewayUrls"]["base-processor"] == f"http://127.0.0.1:{port}"
     original = started.containers["dask-platform-gateway-base-processor"]
     # Exactly the declared port this time, on a container of its own beside the running ones.
     declared = Declared(inputs, f"{original.name}-port", {8000: port}, original.secret_files)

@@ -18,7 +18,7 @@ import pytest
 import yaml
 
 from render.chart_values import OPERATOR_IMAGE
-from tests.helpers import STACKS, plan_own_stack, release_inputs, stack_plan
+from tests.helpers import STACKS, release_inputs, stack_plan, variant
 
 pytestmark = pytest.mark.slow
 
@@ -116,10 +116,11 @@ def test_cluster_scope_watches_all_namespaces_with_the_pinned_image(operator_cha
 
 
 def test_single_namespace_scope_renders_a_namespaced_operator(operator_chart: helm.Chart) -> None:
-    resources = plan_own_stack(
+    resources = variant(
         "single-namespace",
         {"environment": "dev", "operator": {"scope": "namespace"}, "namespaces": {"users": [SINGLE_NAMESPACE]}},
-    )
+        from_file=False,
+    ).resources
     release = release_inputs(resources, OPERATOR_CHART)
     assert release["namespace"] == SINGLE_NAMESPACE
     objects = render(operator_chart, release)

@@ -32,7 +32,7 @@ from render.local_smoke import MODULE_PATH as LOCAL_MODULE_PATH
 from render.names import PASSWORD_ENV
 from render.smoke import MODULE_DIR, PASSWORD_SECRET, RESULT_CONFIG_MAP, RESULT_KEY, smoke_module_source
 from shipped.smoke_check import SERVICE_ACCOUNT_DIR_ENV
-from tests.helpers import Resources, find, plan_variant, running_gateway, stack_plan
+from tests.helpers import Resources, find, running_gateway, stack_plan, variant
 
 pytestmark = pytest.mark.slow
 
@@ -46,7 +46,7 @@ CONFIG_MAP = "kubernetes:core/v1:ConfigMap"
 @pytest.fixture(scope="module")
 def dev_plan_with_password() -> Resources:
     """The dev stack with a gateway password, as `pulumi config set --secret dask-platform:gatewayPassword`."""
-    return plan_variant("dev", secrets={"gatewayPassword": GATEWAY_PASSWORD})
+    return variant("dev", secrets={"gatewayPassword": GATEWAY_PASSWORD}).resources
 
 
 @dataclass

@@ -12,7 +12,7 @@ import pytest
 
 from policy.model import HELM_CHART, Resource
 from policy.registry import RULES_BY_NAME, check_stack
-from tests.helpers import STACKS, planned, stack_plan, stack_with_chart_objects
+from tests.helpers import STACKS, stack_plan, stack_with_chart_objects, variant
 from tools.chart_objects import ChartSourceError, chart_objects, render_chart
 from tools.policy_check import main as policy_check
 
@@ -45,7 +45,7 @@ def test_both_charts_render_with_their_crds_under_their_chart(stack: str) -> Non
 
 @pytest.mark.parametrize("stack", STACKS)
 def test_stack_with_its_charts_objects_has_no_mandatory_violation(stack: str) -> None:
-    resources, context = planned(stack)
+    resources, context = variant(stack).for_policy
     found = check_stack([*resources, *_charted(stack)], context)
     mandatory = [str(v) for v in found if RULES_BY_NAME[v.rule].enforcement(context.environment) == "mandatory"]
     assert mandatory == []
@@ -55,7 +55,7 @@ def test_stack_with_its_charts_objects_has_no_mandatory_violation(stack: str) ->
 
 @pytest.mark.parametrize("stack", STACKS)
 def test_the_operators_cluster_wide_grant_on_pods_is_reported_with_its_reason(stack: str) -> None:
-    resources, context = planned(stack)
+    resources, context = variant(stack).for_policy
     found = [v for v in check_stack([*resources, *_charted(stack)], context) if v.rule == UPSTREAM]
     [pods] = [
         v for v in found if "dask-kubernetes-operator-role-cluster' grants every verb ('*') on 'pods'" in v.message
@@ -66,7 +66,7 @@ def test_the_operators_cluster_wide_grant_on_pods_is_reported_with_its_reason(st
 
 
 def test_a_chart_object_the_rules_refuse_is_mandatory_in_prod() -> None:
-    resources, context = planned("prod")
+    resources, context = variant("prod").for_policy
     rendered = _charted("prod")
     traefik = next(r for r in rendered if r.kind == "Service" and r.object_name.startswith("traefik-"))
     exposed = dataclasses.replace(

@@ -27,7 +27,7 @@ from config.stack import PROJECT_DIR
 from policy.model import DOCKER_BUILD_IMAGE, PolicyContext
 from policy.pack import PACK_NAME, build_policies
 from policy.registry import RULES
-from tests.helpers import edited, find, planned
+from tests.helpers import edited, find, variant
 
 PACK_MAIN = PROJECT_DIR / "policy" / "__main__.py"
 CLUSTER_ROLE = "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole"
@@ -109,7 +109,7 @@ def test_pack_stops_on_a_bad_stack_config_with_the_programs_message(monkeypatch:
 
 
 def test_resource_policy_reports_what_the_rule_finds() -> None:
-    resources, context = planned("prod")
+    resources, context = variant("prod").for_policy
     changed = edited(resources, CLUSTER_ROLE, "dask-operator-user", lambda i: i["rules"][0].update(verbs=["*"]))
     role = find(changed, CLUSTER_ROLE, "dask-operator-user")
     policy = _policy(context, "rbac-no-wildcards")
@@ -121,13 +121,13 @@ def test_resource_policy_reports_what_the_rule_finds() -> None:
 
 
 def test_every_resource_policy_passes_the_prod_plan_as_the_engine_hands_it_over() -> None:
-    resources, context = planned("prod")
+    resources, context = variant("prod").for_policy
     policies = [p for p in build_policies(context) if isinstance(p, ResourceValidationPolicy)]
     assert [(p.name, r["name"]) for p in policies for r in resources if _validate(p, r)] == []
 
 
 def test_pack_config_extends_the_allowed_images() -> None:
-    resources, context = planned("dev")
+    resources, context = variant("dev").for_policy
     changed = edited(
         resources,
         DEPLOYMENT,
@@ -142,7 +142,7 @@ def test_pack_config_extends_the_allowed_images() -> None:
 
 
 def test_values_unknown_during_preview_raise_the_engines_error() -> None:
-    resources, context = planned("dev")
+    resources, context = variant("dev").for_policy
     changed = edited(
         resources,
         DEPLOYMENT,
@@ -154,7 +154,7 @@ def test_values_unknown_during_preview_raise_the_engines_error() -> None:
 
 
 def test_stack_policy_checks_what_is_known_during_preview() -> None:
-    resources, context = planned("prod")
+    resources, context = variant("prod").for_policy
     derived = [r for r in resources if r["type"] == DOCKER_BUILD_IMAGE and r["inputs"]["buildArgs"].get("BASE_IMAGE")]
     assert len(derived) >= 2
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from config.stack import PROJECT, PROJECT_DIR, cli_config
+from config.stack import SECRET_PLACEHOLDER
 from policy.model import (
     CLUSTER_ROLE_BINDING,
     CONFIG_MAP,
@@ -21,7 +21,7 @@ from policy.pod_security import POD_SECURITY_ENFORCE
 from policy.registry import RULES, check_stack
 from policy.secrets import is_secret_name
 from policy.supply_chain import split_image_reference
-from tests.helpers import edited, messages, planned, violations
+from tests.helpers import edited, messages, stack_file_value, variant, violations
 
 DEPLOYMENT = "kubernetes:apps/v1:Deployment"
 DASK_CLUSTER = "kubernetes:kubernetes.dask.org/v1:DaskCluster"
@@ -67,7 +67,7 @@ def _chart_child(resource_type: str, name: str, inputs: dict[str, Any]) -> dict[
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])
 def test_both_stacks_pass_every_rule(stack: str) -> None:
-    resources, context = planned(stack)
+    resources, context = variant(stack).for_policy
     assert context.environment == stack
     assert [str(violation) for violation in check_stack(resources, context)] == []
 
@@ -96,7 +96,7 @@ def test_every_rule_is_mandatory_in_prod_and_only_production_concerns_are_adviso
 
 def test_chart_from_a_repository_not_on_the_allowed_list() -> None:
     chart = {"version": "2026.3.0", "repository": "https://charts.example.com"}
-    resources, context = planned("prod", {"gateway": {"chart": chart}})
+    resources, context = variant("prod", {"gateway": {"chart": chart}}).for_policy
     [violation] = violations(resources, context, "helm-chart-pinned")
     assert violation.name == GATEWAY_CHART
     assert "comes from 'https://charts.example.com', which is not an allowed chart repository" in violation.message
@@ -105,7 +105,7 @@ def test_chart_from_a_repository_not_on_the_allowed_list() -> None:
 
 @pytest.mark.parametrize("version", ["^2026.3.0", "2026.*", "latest", "", None])
 def test_chart_version_must_be_exact(version: str | None) -> None:
-    resources, context = planned("dev")
+    resources, context = variant("dev").for_policy
     changed = edited(resources, HELM_CHART, OPERATOR_CHART, lambda inputs: inputs.update(version=version))
     [violation] = violations(changed, context, "helm-chart-pinned")
     assert violation.name == OPERATOR_CHART
@@ -117,7 +117,7 @@ def test_chart_from_a_local_path_names_no_repository() -> None:
         del inputs["repositoryOpts"]
         inputs["chart"] = "./charts/dask-gateway"
 
-    resources, context = planned("dev")
+    resources, context = variant("dev").for_policy
     changed = edited(resources, HELM_CHART, GATEWAY_CHART, local_chart)
     assert "names no repository: install it from an allowed repository (https://helm.dask.org)" in messages(
         changed, context, "helm-chart-pinned"
@@ -129,7 +129,7 @@ def test_oci_chart_from_an_allowed_registry_passes() -> None:
         del inputs["repositoryOpts"]
         inputs["chart"] = "oci://ghcr.io/dask/charts/dask-gateway"
 
-    resources, context = planned("dev")
+    resources, context = variant("dev").for_policy
     changed = edited(resources, HELM_CHART, GATEWAY_CHART, oci_chart)
     assert violations(changed, context, "helm-chart-pinned")
     allowed = dataclasses.replace(
@@ -144,7 +144,7 @@ def test_oci_chart_from_an_allowed_registry_passes() -> None:
 def test_latest_image_in_prod() -> None:
     image = {"name": "ghcr.io/dask/dask-gateway", "tag": "latest"}
     allowed = {"allowedImages": ["ghcr.io/dask/dask-gateway:latest", "catalog"]}
-    resources, context = planned("prod", {"gateway": {"image": image, "clusterOptions": allowed}})
+    resources, context = variant("prod", {"gateway": {"image": image, "clusterOptions": allowed}}).for_policy
     text = messages(resources, context, "images-pinned-and-allowed")
     assert (
         "chart values gateway.backend.image: image 'ghcr.io/dask/dask-gateway:latest' uses the moving tag 'latest': "
@@ -153,7 +153,7 @@ def test_latest_image_in_prod() -> None:
 
 
 def test_untagged_container_image() -> None:
-    resources, context = planned("dev")
+    resources, context = variant("dev").for_policy
     changed = edited(
         resources, DEPLOYMENT, "dask-session", lambda i: _session_container(i).update(image="ghcr.io/dask/dask-gateway")
     )
@@ -167,7 +167,7 @@ def test_untagged_container_image() -> None:
 
 
 def test_image_from_outside_the_registry_and_the_allowed_list() -> None:
-    resources, context = planned("dev")
+    resources, context = variant("dev").for_policy
 
     def foreign_image(inputs: dict[str, Any]) -> None:
         inputs["spec"]["worker"]["spec"]["containers"][0]["image"] = "docker.io/someone/dask:1.0"
@@ -189,7 +189,7 @@ def test_image_from_outside_the_registry_and_the_allowed_list() -> None:
     ],
 )
 def test_pinned_images_from_allowed_places_pass(image: str) -> None:
-    resources, context = planned("dev")
+    resources, context = variant("dev").for_policy
     reference = image.format(registry=context.image_registry)
     changed = edited(resources, DEPLOYMENT, "dask-session", lambda i: _session_container(i).update(image=reference))
     assert violations(changed, context, "images-pinned-and-allowed") == []
@@ -204,7 +204,7 @@ def test_a_registry_port_is_not_a_tag() -> None:
 
 
 def test_container_without_a_memory_limit() -> None:
-    resources, context = planned("dev")
+    resources, context = variant("dev").for_policy
     changed = edited(
         resources, DEPLOYMENT, "dask-session", lambda i: _session_container(i)["resources"]["limits"].pop("memory")
     )
@@ -216,7 +216,7 @@ def test_container_without_a_memory_limit() -> None:
 
 
 def test_chart_container_limit_below_its_request() -> None:
-    resources, context = planned("prod")
+    resources, context = variant("prod").for_policy
     changed = edited(
         resources,
         HELM_CHART,
@@ -231,13 +231,13 @@ def test_chart_container_limit_below_its_request() -> None:
 
 
 def test_chart_container_without_resources() -> None:
-    resources, context = planned("prod")
+    resources, context = variant("prod").for_policy
     changed = edited(resources, HELM_CHART, GATEWAY_CHART, lambda i: _gateway_values(i)["traefik"].pop("resources"))
     assert "chart values traefik.resources sets no requests.cpu" in messages(changed, context, "container-resources")
 
 
 def test_dask_cluster_worker_limit_below_its_request() -> None:
-    resources, context = planned("dev")
+    resources, context = variant("dev").for_policy
 
     def small_limit(inputs: dict[str, Any]) -> None:
         inputs["spec"]["worker"]["spec"]["containers"][0]["resources"]["limits"]["memory"] = "512Mi"
@@ -247,7 +247,7 @@ def test_dask_cluster_worker_limit_below_its_request() -> None:
 
 
 def test_unreadable_quantity() -> None:
-    resources, context = planned("dev")
+    resources, context = variant("dev").for_policy
     changed = edited(
         resources, DEPLOYMENT, "dask-session", lambda i: _session_container(i)["resources"]["limits"].update(cpu="lots")
     )
@@ -255,7 +255,7 @@ def test_unreadable_quantity() -> None:
 
 
 def test_containers_a_chart_renders_are_left_to_the_chart() -> None:
-    _, context = planned("prod")
+    _, context = variant("prod").for_policy
     deployment = {"spec": {"template": {"spec": {"containers": [{"name": "operator", "image": "ghcr.io/dask/x:1"}]}}}}
     assert violations([_chart_child(DEPLOYMENT, "operator", deployment)], context, "container-resources") == []
 
@@ -265,20 +265,20 @@ def test_containers_a_chart_renders_are_left_to_the_chart() -> None:
 
 @pytest.mark.parametrize("field", ["verbs", "resources", "apiGroups"])
 def test_wildcard_in_a_declared_role(field: str) -> None:
-    resources, context = planned("prod")
+    resources, context = variant("prod").for_policy
     changed = edited(resources, CLUSTER_ROLE, "dask-operator-user", lambda i: i["rules"][0].update({field: ["*"]}))
     [violation] = violations(changed, context, "rbac-no-wildcards")
     assert violation.message == f"rules[0].{field} contains '*': list exactly the {field} the role needs"
 
 
 def test_wildcards_a_chart_renders_are_left_to_the_chart() -> None:
-    _, context = planned("prod")
+    _, context = variant("prod").for_policy
     role = {"rules": [{"apiGroups": [""], "resources": ["pods"], "verbs": ["*"]}]}
     assert violations([_chart_child(CLUSTER_ROLE, "operator", role)], context, "rbac-no-wildcards") == []
 
 
 def test_cluster_role_binding_only_where_the_stack_asks_for_cluster_wide_access() -> None:
-    resources, context = planned("prod", {"operator": {"userAccess": "cluster"}})
+    resources, context = variant("prod", {"operator": {"userAccess": "cluster"}}).for_policy
     assert context.cluster_wide_access
     assert any(resource["type"] == CLUSTER_ROLE_BINDING for resource in resources)
     assert check_stack(resources, context) == []
@@ -293,7 +293,7 @@ def test_cluster_role_binding_only_where_the_stack_asks_for_cluster_wide_access(
 
 
 def test_password_in_a_config_map() -> None:
-    resources, context = planned("dev")
+    resources, context = variant("dev").for_policy
     config_map = {
         "urn": "urn:pulumi:dev::dask-platform::kubernetes:core/v1:ConfigMap::settings",
         "type": CONFIG_MAP,
@@ -306,14 +306,14 @@ def test_password_in_a_config_map() -> None:
 
 
 def test_private_key_in_a_config_map() -> None:
-    _, context = planned("dev")
+    _, context = variant("dev").for_policy
     key = "-----BEGIN RSA PRIVATE KEY-----\nMIIE...\n-----END RSA PRIVATE KEY-----\n"
     config_map = {"urn": "urn:x", "type": CONFIG_MAP, "name": "tls", "inputs": {"data": {"tls.key": key}}}
     assert "at data.tls.key:" in messages([config_map], context, "no-plaintext-secrets")
 
 
 def test_simple_auth_password_in_chart_values() -> None:
-    resources, context = planned("dev")
+    resources, context = variant("dev").for_policy
     changed = edited(
         resources,
         HELM_CHART,
@@ -326,7 +326,7 @@ def test_simple_auth_password_in_chart_values() -> None:
 
 
 def test_password_literal_in_the_gateways_environment() -> None:
-    resources, context = planned("dev")
+    resources, context = variant("dev").for_policy
     changed = edited(
         resources,
         HELM_CHART,
@@ -337,7 +337,7 @@ def test_password_literal_in_the_gateways_environment() -> None:
 
 
 def test_literal_token_in_container_env() -> None:
-    resources, context = planned("dev")
+    resources, context = variant("dev").for_policy
     changed = edited(
         resources,
         DEPLOYMENT,
@@ -377,7 +377,7 @@ def test_secret_names_and_references_to_secrets(key: str, secret: bool) -> None:
 
 
 def test_open_simple_authenticator_is_refused_in_prod_only() -> None:
-    resources, context = planned("dev")
+    resources, context = variant("dev").for_policy
     assert violations(resources, context, "gateway-auth-not-open") == []
     as_prod = dataclasses.replace(context, environment="prod")
     [violation] = violations(resources, as_prod, "gateway-auth-not-open")
@@ -388,13 +388,12 @@ def test_open_simple_authenticator_is_refused_in_prod_only() -> None:
 
 def test_simple_auth_needs_its_password_wired_from_a_secret() -> None:
     # The teams without their gateway groups (and limits), which need an authenticator that reports groups.
-    values, _ = cli_config(PROJECT_DIR / "Pulumi.prod.yaml")
     teams = [
         {k: v for k, v in team.items() if k not in ("gatewayGroups", "gateway")}
-        for team in json.loads(values[f"{PROJECT}:teams"])
+        for team in stack_file_value("prod", "teams")
     ]
     simple = {"gateway": {"auth": {"type": "simple"}}, "teams": teams}
-    resources, context = planned("prod", simple, secrets=["gatewayPassword"])
+    resources, context = variant("prod", simple, secrets={"gatewayPassword": SECRET_PLACEHOLDER}).for_policy
     assert check_stack(resources, context) == []
     unwired = edited(resources, HELM_CHART, GATEWAY_CHART, lambda i: _gateway_values(i)["gateway"].update(env=[]))
     assert violations(unwired, context, "gateway-auth-not-open")
@@ -406,14 +405,14 @@ def test_simple_auth_needs_its_password_wired_from_a_secret() -> None:
 @pytest.mark.parametrize("service_type", ["LoadBalancer", "NodePort"])
 def test_external_gateway_the_stack_asks_for(service_type: str) -> None:
     service = {"type": service_type, "allowExternal": True}
-    resources, context = planned("prod", {"gateway": {"service": service}})
+    resources, context = variant("prod", {"gateway": {"service": service}}).for_policy
     assert context.gateway_external_allowed
     assert check_stack(resources, context) == []
 
 
 @pytest.mark.parametrize("service_type", ["LoadBalancer", "NodePort"])
 def test_external_gateway_nobody_asked_for(service_type: str) -> None:
-    resources, context = planned("prod")
+    resources, context = variant("prod").for_policy
     assert not context.gateway_external_allowed
     changed = edited(
         resources,
@@ -427,7 +426,7 @@ def test_external_gateway_nobody_asked_for(service_type: str) -> None:
 
 
 def test_service_a_chart_renders_as_load_balancer() -> None:
-    _, context = planned("prod")
+    _, context = variant("prod").for_policy
     service = _gateway_child(SERVICE, "traefik-dask-gateway", {"spec": {"type": "LoadBalancer"}})
     text = messages([service], context, "load-balancer-only-when-asked")
     assert "Service 'traefik-dask-gateway' of the gateway chart is LoadBalancer" in text
@@ -436,7 +435,7 @@ def test_service_a_chart_renders_as_load_balancer() -> None:
 
 
 def test_idle_timeout_switched_off() -> None:
-    resources, context = planned("prod", {"gateway": {"idleTimeoutSeconds": 0}})
+    resources, context = variant("prod", {"gateway": {"idleTimeoutSeconds": 0}}).for_policy
     [violation] = violations(resources, context, "gateway-cluster-limits")
     assert violation.message == (
         "the gateway's idleTimeout is 0.0, so idle clusters keep their resources forever: "
@@ -451,7 +450,7 @@ def test_cluster_limit_missing_from_the_gateway_config() -> None:
         del data["limits"]["clusterMaxWorkers"]
         data_env["value"] = json.dumps(data)
 
-    resources, context = planned("prod")
+    resources, context = variant("prod").for_policy
     changed = edited(resources, HELM_CHART, GATEWAY_CHART, drop_max_workers)
     [violation] = violations(changed, context, "gateway-cluster-limits")
     assert violation.message == (
@@ -461,7 +460,7 @@ def test_cluster_limit_missing_from_the_gateway_config() -> None:
 
 
 def test_unreadable_gateway_data() -> None:
-    resources, context = planned("prod")
+    resources, context = variant("prod").for_policy
     changed = edited(
         resources, HELM_CHART, GATEWAY_CHART, lambda i: _gateway_values(i)["gateway"]["env"][0].update(value="{")
     )
@@ -474,7 +473,7 @@ def test_unreadable_gateway_data() -> None:
 
 
 def test_namespace_without_a_pod_security_label() -> None:
-    resources, context = planned("prod")
+    resources, context = variant("prod").for_policy
     changed = edited(resources, NAMESPACE, "dask-users", lambda i: i["metadata"]["labels"].pop(POD_SECURITY_ENFORCE))
     [violation] = violations(changed, context, "namespace-pod-security")
     assert violation.name == "dask-users"
@@ -482,11 +481,11 @@ def test_namespace_without_a_pod_security_label() -> None:
 
 
 def test_privileged_namespaces_only_outside_prod() -> None:
-    resources, context = planned("prod", {"namespaces": {"podSecurity": "privileged"}})
+    resources, context = variant("prod", {"namespaces": {"podSecurity": "privileged"}}).for_policy
     found = violations(resources, context, "namespace-pod-security")
     assert found
     assert all("set namespaces.podSecurity to baseline or restricted" in v.message for v in found)
-    dev_resources, dev_context = planned("dev", {"namespaces": {"podSecurity": "privileged"}})
+    dev_resources, dev_context = variant("dev", {"namespaces": {"podSecurity": "privileged"}}).for_policy
     assert violations(dev_resources, dev_context, "namespace-pod-security") == []
 
 
@@ -498,7 +497,7 @@ def _images(resources: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def test_image_built_with_another_dask_gateway_than_the_chart() -> None:
-    resources, context = planned("prod")
+    resources, context = variant("prod").for_policy
     image = next(r for r in _images(resources) if "DASK_GATEWAY_VERSION" in r["inputs"]["buildArgs"])
     changed = edited(
         resources, DOCKER_BUILD_IMAGE, image["name"], lambda i: i["buildArgs"].update(DASK_GATEWAY_VERSION="2025.1.0")
@@ -513,7 +512,7 @@ def test_image_built_with_another_dask_gateway_than_the_chart() -> None:
 
 @pytest.mark.parametrize("digest", ["", "@sha256:" + "b" * 64])
 def test_image_with_another_dask_than_the_base_it_builds_from(digest: str) -> None:
-    resources, context = planned("prod")
+    resources, context = variant("prod").for_policy
     # A processor or staging image: a Jupyter kernel layer builds FROM the Jupyter image, which has no Dask.
     derived = next(
         r

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import copy
 import importlib.resources
-import json
 from collections.abc import Callable
 from typing import Any
 
@@ -24,8 +23,17 @@ from dask_kubernetes.operator.controller.controller import (
 )
 
 from components.clusters import cluster_spec_digest
-from config.stack import PROJECT, PROJECT_DIR, cli_config
-from tests.helpers import PropertyPath, Resources, covers, find, plan_changes, plan_variant, property_path, stack_plan
+from tests.helpers import (
+    PropertyPath,
+    Resources,
+    covers,
+    find,
+    plan_changes,
+    property_path,
+    stack_file_value,
+    stack_plan,
+    variant,
+)
 
 DASK = "kubernetes:kubernetes.dask.org/v1"
 BATCH_CLUSTER = "DaskCluster dask-clusters-dask-batch-batch-daskcluster"
@@ -38,10 +46,9 @@ BATCH_QUOTA_RESIZED = {"ResourceQuota dask-user-quotas-dask-batch-quota": "updat
 
 def prod_with_batch(edit: Callable[[dict[str, Any]], None]) -> Resources:
     """The prod plan after ``edit`` changes the batch cluster's entry in Pulumi.prod.yaml."""
-    values, _ = cli_config(PROJECT_DIR / "Pulumi.prod.yaml")
-    clusters = json.loads(values[f"{PROJECT}:clusters"])
+    clusters = stack_file_value("prod", "clusters")
     edit(next(cluster for cluster in clusters if cluster["name"] == "batch"))
-    return plan_variant("prod", {"clusters": clusters})
+    return variant("prod", {"clusters": clusters}).resources
 
 
 def prod_changes(edit: Callable[[dict[str, Any]], None]) -> dict[str, str]:
@@ -151,10 +158,10 @@ def test_a_daskjob_is_updated_in_place_so_an_upgrade_never_runs_it_again() -> No
         "job": {"command": ["python", "-m", "report"]},
         "worker": {"replicas": 2},
     }
-    before = plan_variant("prod", {"clusters": [job]})
+    before = variant("prod", {"clusters": [job]}).resources
     upgraded = copy.deepcopy(job)
     upgraded["image"] = "ghcr.io/acme/report:2"
-    after = plan_variant("prod", {"clusters": [upgraded]})
+    after = variant("prod", {"clusters": [upgraded]}).resources
     assert plan_changes(before, after) == {"DaskJob dask-clusters-dask-batch-nightly-report-daskjob": "update"}
 
 

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from config.stack import PROJECT, PROJECT_DIR, cli_config
 from render.names import TEAM_LIMIT_RANGE_NAME, TEAM_QUOTA_NAME, USER_CLUSTER_ROLE, USER_SERVICE_ACCOUNT
-from tests.helpers import gateway_data, one, prod_with_rapids_enabled, resources_of_type, stack_plan
+from tests.helpers import (
+    gateway_data,
+    one,
+    prod_with_rapids_enabled,
+    resources_of_type,
+    stack_file_value,
+    stack_plan,
+)
 
 DASK = "kubernetes:kubernetes.dask.org/v1"
 TEAMS = "dask-platform:teams:Teams"
@@ -110,8 +115,7 @@ def test_prod_batch_cluster_autoscales_its_default_group_and_keeps_a_highmem_gro
 
 
 def test_the_rapids_example_is_in_prod_but_switched_off() -> None:
-    values, _ = cli_config(PROJECT_DIR / "Pulumi.prod.yaml")
-    (rapids,) = [c for c in json.loads(values[f"{PROJECT}:clusters"]) if c["name"] == "rapids"]
+    (rapids,) = [c for c in stack_file_value("prod", "clusters") if c["name"] == "rapids"]
     assert rapids["enabled"] is False
     names = {r["inputs"]["metadata"]["name"] for r in custom_resources(stack_plan("prod").resources)}
     assert "rapids" not in names

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from config.stack import PROJECT_DIR, cli_config
+from config.stack import PROJECT_DIR
 from render.rbac import USER_CLUSTER_ROLE_RULES
-from tests.helpers import one, plan_own_stack, resources_of_type, stack_plan
+from tests.helpers import one, release_inputs, resources_of_type, stack_plan, variant
 from tools.plan import PlanError, main, plan_stack
 
 NAMESPACE = "kubernetes:core/v1:Namespace"
@@ -116,6 +116,14 @@ def test_prod_gateway_authenticates_against_jupyterhub_with_the_token_from_an_ex
     assert not resources_of_type("prod", "kubernetes:core/v1:Secret")
 
 
+def test_the_token_is_read_from_the_key_the_stack_names_in_the_existing_secret() -> None:
+    hub = {"apiTokenSecretName": "hub-services", "apiTokenSecretKey": "dask-gateway-token"}
+    planned = variant("prod", {"gateway": {"auth": {"jupyterhub": hub}}})
+    auth = release_inputs(planned.resources, "dask-gateway")["values"]["gateway"]["auth"]["jupyterhub"]
+    assert (auth["apiTokenFromSecretName"], auth["apiTokenFromSecretKey"]) == ("hub-services", "dask-gateway-token")
+    assert "dask-gateway/hub-services" in planned.outputs["requiredSecrets"]
+
+
 def test_the_generated_cluster_options_follow_the_stack_bounds() -> None:
     gateway = one("prod", CHART, "dask-gateway-chart")["inputs"]["values"]["gateway"]
     (data_env,) = [env for env in gateway["env"] if env["name"] == "DASK_PLATFORM_GATEWAY"]
@@ -145,9 +153,7 @@ def test_dev_session_is_preconfigured_for_the_gateway_with_requests_and_limits()
 
 
 def test_a_simple_auth_password_travels_as_a_secret_to_the_gateway_and_the_session() -> None:
-    values, secret_keys = cli_config(PROJECT_DIR / "Pulumi.dev.yaml")
-    values["dask-platform:gatewayPassword"] = "correct horse battery staple"
-    result = plan_stack("dev", config=(values, [*secret_keys, "dask-platform:gatewayPassword"]))
+    result = variant("dev", secrets={"gatewayPassword": "correct horse battery staple"})
     rendered = json.dumps(result.resources)
     assert "correct horse battery staple" not in rendered
     secrets = [r for r in result.resources if r["type"] == "kubernetes:core/v1:Secret"]
@@ -189,7 +195,9 @@ def test_the_plan_command_exits_non_zero_with_a_clear_message_for_an_unknown_sta
 def test_clusters_in_the_operators_namespace_plan_each_resource_once() -> None:
     # Unlike the gateway's namespace (refused by the config), the operator's may take clusters: its pod meets
     # the users' level, and the namespace gets only the user namespaces' NetworkPolicies.
-    resources = plan_own_stack("dev", {"environment": "dev", "namespaces": {"users": ["dask-operator"]}})
+    resources = variant(
+        "dev", {"environment": "dev", "namespaces": {"users": ["dask-operator"]}}, from_file=False
+    ).resources
     names = Counter((r["type"], r["name"]) for r in resources)
     assert [key for key, count in names.items() if count > 1] == []
     policies = [

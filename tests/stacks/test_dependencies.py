@@ -8,9 +8,9 @@ from tests.helpers import (
     Resources,
     dependency_edges,
     find,
-    plan_variant,
     plan_with_teams,
     stack_plan,
+    variant,
 )
 
 NAMESPACE = "kubernetes:core/v1:Namespace"
@@ -82,7 +82,7 @@ def test_team_and_operator_role_bindings_wait_for_their_own_service_account_only
 
 
 def test_the_gateway_waits_for_its_namespace_and_password_secret_only() -> None:
-    resources = plan_variant("dev", secrets={"gatewayPassword": "correct horse"})
+    resources = variant("dev", secrets={"gatewayPassword": "correct horse"}).resources
     chart = dependencies(resources, CHART, "dask-gateway-chart")
     assert chart == {urn(resources, NAMESPACE, "dask-gateway"), urn(resources, SECRET, "dask-gateway-password")}
     assert dependencies(stack_plan("prod").resources, CHART, "dask-gateway-chart") == {
@@ -91,7 +91,7 @@ def test_the_gateway_waits_for_its_namespace_and_password_secret_only() -> None:
 
 
 def test_the_session_waits_for_the_gateway_its_namespace_account_secret_and_image() -> None:
-    resources = plan_variant("dev", secrets={"gatewayPassword": "correct horse"})
+    resources = variant("dev", secrets={"gatewayPassword": "correct horse"}).resources
     namespace = urn(resources, NAMESPACE, "dask-users")
     assert dependencies(resources, "kubernetes:apps/v1:Deployment", "dask-session") == {
         urn(resources, CHART, "dask-gateway-chart"),

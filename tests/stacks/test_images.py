@@ -9,7 +9,7 @@ import pulumi
 import pytest
 
 from render.catalog import ImageSpec, image_specs, worker_images
-from tests.helpers import gateway_data, plan_variant, release_inputs, resources_of_type, stack_plan
+from tests.helpers import gateway_data, release_inputs, resources_of_type, stack_plan, variant
 from tools.lock import stack_configs
 from tools.plan import PlanError
 
@@ -125,11 +125,11 @@ INDEX_URL = "https://builder:s3cr3t-index-token@pypi.internal.example.org/simple
 
 
 def test_registry_credentials_and_a_private_index_come_from_secret_config_only() -> None:
-    resources = plan_variant(
+    resources = variant(
         "prod",
         {"images": {"registryUsername": "acme-bot"}},
-        {"registryPassword": PASSWORD, "pipExtraIndexUrl": INDEX_URL},
-    )
+        secrets={"registryPassword": PASSWORD, "pipExtraIndexUrl": INDEX_URL},
+    ).resources
     text = json.dumps(resources)
     assert PASSWORD not in text and "s3cr3t-index-token" not in text
     for image in planned_images(resources).values():
@@ -176,7 +176,7 @@ def test_the_dev_session_runs_the_client_image_matching_the_workers_after_it_is_
 
 
 def test_pushed_images_may_be_built_for_several_platforms() -> None:
-    resources = plan_variant("prod", {"images": {"platforms": ["linux/amd64", "linux/arm64"]}})
+    resources = variant("prod", {"images": {"platforms": ["linux/amd64", "linux/arm64"]}}).resources
     for image in planned_images(resources).values():
         assert image["inputs"]["platforms"] == ["linux/amd64", "linux/arm64"]
 
@@ -192,11 +192,11 @@ NEWER_STAGING = {
 def test_a_preview_may_show_unlocked_versions_but_an_update_refuses_to_build_them(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    previewed = planned_images(plan_variant("dev", {"images": NEWER_STAGING}))
+    previewed = planned_images(variant("dev", {"images": NEWER_STAGING}).resources)
     assert ":k8s-py3.13.12-2026.1.3-" in previewed["base-staging-k8s"]["inputs"]["tags"][0]
     monkeypatch.setattr(pulumi.runtime, "is_dry_run", lambda: False)
     with pytest.raises(PlanError) as raised:
-        plan_variant("dev", {"images": NEWER_STAGING})
+        _ = variant("dev", {"images": NEWER_STAGING}).plan
     message = str(raised.value)
     assert all(line.startswith("Pulumi.dev.yaml: images: ") for line in message.splitlines())
     assert (

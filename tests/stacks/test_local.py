@@ -8,6 +8,7 @@ healthy), each port on 127.0.0.1 only; the password is generated when the stack 
 
 from __future__ import annotations
 
+import functools
 import json
 from typing import Any
 
@@ -30,8 +31,8 @@ from render.local import (
     secret_file_content,
 )
 from render.names import LOCAL_PASSWORD_FILE
-from tests.helpers import find, parse, plan_variant, registered_inputs, stack_plan, stack_variant
-from tools.plan import Plan, plan_stack
+from tests.helpers import find, parse, registered_inputs, stack_plan, variant
+from tools.plan import Plan
 
 STACK = "local"
 CONTAINER = "docker:index/container:Container"
@@ -71,10 +72,6 @@ def container(name: str, planned: list[dict[str, Any]] | None = None) -> dict[st
 
 def by_urn() -> dict[str, dict[str, Any]]:
     return {r["urn"]: r for r in resources()}
-
-
-def variant(changes: dict[str, Any]) -> Plan:
-    return plan_stack(STACK, config=stack_variant(STACK, changes))
 
 
 def published(planned: list[dict[str, Any]]) -> dict[str, list[tuple[str, int, int]]]:
@@ -197,7 +194,7 @@ def test_without_a_password_in_config_one_is_generated_and_kept_secret() -> None
 
 
 def test_a_password_in_secret_config_wins_and_reaches_the_containers_only_as_a_secret() -> None:
-    planned = plan_variant(STACK, secrets={"gatewayPassword": PASSWORD})
+    planned = variant(STACK, secrets={"gatewayPassword": PASSWORD}).resources
     assert PASSWORD not in repr(planned)
     assert not [r for r in planned if r["type"] == RANDOM_PASSWORD]
     for name, inputs in containers(planned).items():
@@ -205,7 +202,7 @@ def test_a_password_in_secret_config_wins_and_reaches_the_containers_only_as_a_s
 
 
 def test_declared_processor_and_staging_images_get_gateways_of_their_own() -> None:
-    plan = variant(WITH_PROCESSOR_AND_STAGING)
+    plan = variant(STACK, WITH_PROCESSOR_AND_STAGING).plan
     assert published(plan.resources) == {
         STAGING_GATEWAY: [("127.0.0.1", 8000, 8000)],
         PROCESSOR_GATEWAY: [("127.0.0.1", 8001, 8000)],
@@ -227,8 +224,15 @@ def test_declared_processor_and_staging_images_get_gateways_of_their_own() -> No
     assert not [key for key in images if key.startswith(("processor-", "staging-")) and key.endswith("-k8s")]
 
 
+@functools.cache
+def plan_with_own_ports() -> Plan:
+    """The local stack with a first gateway port and one gateway's port of its own (planned once; do not change
+    it)."""
+    return variant(STACK, {"local": {"ports": {"firstGateway": 9000, "gateways": {"base-staging": 18000}}}}).plan
+
+
 def test_a_gateway_port_of_its_own_and_a_first_port() -> None:
-    plan = variant({"local": {"ports": {"firstGateway": 9000, "gateways": {"base-staging": 18000}}}})
+    plan = plan_with_own_ports()
     assert published(plan.resources) == {
         STAGING_GATEWAY: [("127.0.0.1", 18000, 8000)],
         PROCESSOR_GATEWAY: [("127.0.0.1", 9001, 8000)],
@@ -240,8 +244,16 @@ def test_a_gateway_port_of_its_own_and_a_first_port() -> None:
     }
 
 
+@pytest.mark.parametrize("name", [STAGING_GATEWAY, PROCESSOR_GATEWAY])
+def test_a_gateway_on_a_published_port_of_its_own_is_probed_on_the_containers_port(name: str) -> None:
+    # The check runs inside the container, where the gateway listens on 8000 whatever port is published.
+    (probe,) = containers(plan_with_own_ports().resources)[name]["healthcheck"]["tests"][3:]
+    assert "urlopen('http://127.0.0.1:8000/api/health'" in probe
+    assert not any(port in probe for port in ("18000", "9000", "9001"))
+
+
 def test_settings_change_the_containers() -> None:
-    planned = plan_variant(
+    planned = variant(
         STACK,
         {
             "local": {
@@ -252,7 +264,7 @@ def test_settings_change_the_containers() -> None:
                 "gateway": {"cpus": 1.5, "memory": "3g"},
             }
         },
-    )
+    ).resources
     for name in (STAGING_GATEWAY, PROCESSOR_GATEWAY):
         gateway = container(name, planned)["inputs"]
         assert (gateway["cpus"], int(gateway["memory"]), gateway["restart"]) == ("1.5", 3072, "on-failure")

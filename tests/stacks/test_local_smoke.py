@@ -14,7 +14,8 @@ from render.catalog import image_specs
 from render.local import LOCAL_CATALOG_TARGETS, LocalContainer, SecretFile, local_images, local_runtime
 from render.local_smoke import local_smoke_checks
 from render.smoke import smoke_module_source
-from tests.helpers import find, plan_variant, stack_plan
+from tests.helpers import find, stack_plan, variant
+from tools.plan import plan_stack
 
 CONTAINER = "docker:index/container:Container"
 PASSWORD = "local-test-password-7f3a"
@@ -55,7 +56,7 @@ def test_the_local_stack_checks_each_gateway_with_the_shipped_module_once_it_is_
 
 
 def test_the_local_checks_get_the_password_as_a_secret_file_and_never_in_their_environment() -> None:
-    planned = plan_variant("local", secrets={"gatewayPassword": PASSWORD})
+    planned = variant("local", secrets={"gatewayPassword": PASSWORD}).resources
     assert PASSWORD not in repr(planned)
     checks = smoke_containers(planned)
     assert sorted(checks) == sorted(GATEWAYS.values())
@@ -82,11 +83,11 @@ def _any_gateway() -> LocalContainer:
 
 def test_the_local_check_reruns_when_the_gateway_changes_and_not_otherwise() -> None:
     names = {gateway: r["inputs"]["name"] for gateway, r in smoke_containers(stack_plan("local").resources).items()}
-    again = {gateway: r["inputs"]["name"] for gateway, r in smoke_containers(plan_variant("local", {})).items()}
+    again = {gateway: r["inputs"]["name"] for gateway, r in smoke_containers(plan_stack("local").resources).items()}
     assert again == names
-    changed = smoke_containers(plan_variant("local", {"gateway": {"clusterMaxWorkers": 1}}))
+    changed = smoke_containers(variant("local", {"gateway": {"clusterMaxWorkers": 1}}).resources)
     assert all(changed[gateway]["inputs"]["name"] != names[gateway] for gateway in names)
-    assert smoke_containers(plan_variant("local", {"smokeCheck": {"enabled": False}})) == {}
+    assert smoke_containers(variant("local", {"smokeCheck": {"enabled": False}}).resources) == {}
 
 
 def test_a_failed_local_check_fails_the_deploy_with_its_message_and_a_passed_one_gives_the_figure() -> None:

@@ -11,10 +11,8 @@ from typing import Any
 
 import pytest
 
-from config.stack import PROJECT_DIR, cli_config
-from tests.helpers import STACKS, gateway_data, one, plan_own_stack, release_inputs, resources_of_type, stack_plan
+from tests.helpers import STACKS, gateway_data, one, release_inputs, resources_of_type, stack_plan, variant
 from tools.admission import Request, admit
-from tools.plan import plan_stack
 
 NAMESPACE = "kubernetes:core/v1:Namespace"
 DEPLOYMENT = "kubernetes:apps/v1:Deployment"
@@ -99,9 +97,7 @@ def test_the_session_container_drops_every_capability_and_cannot_escalate() -> N
 
 
 def test_the_session_reads_the_gateway_password_from_its_own_secret() -> None:
-    values, secret_keys = cli_config(PROJECT_DIR / "Pulumi.dev.yaml")
-    values["dask-platform:gatewayPassword"] = "s3cret"
-    resources = plan_stack("dev", config=(values, [*secret_keys, "dask-platform:gatewayPassword"])).resources
+    resources = variant("dev", secrets={"gatewayPassword": "s3cret"}).resources
     (deployment,) = [r for r in resources if r["type"] == DEPLOYMENT]
     (container,) = _containers(deployment["inputs"]["spec"]["template"]["spec"])
     assert container["env"][-1] == {
@@ -111,9 +107,7 @@ def test_the_session_reads_the_gateway_password_from_its_own_secret() -> None:
 
 
 def test_the_gateway_reads_its_password_from_a_secret_and_requires_it() -> None:
-    values, secret_keys = cli_config(PROJECT_DIR / "Pulumi.dev.yaml")
-    values["dask-platform:gatewayPassword"] = "s3cret"
-    resources = plan_stack("dev", config=(values, [*secret_keys, "dask-platform:gatewayPassword"])).resources
+    resources = variant("dev", secrets={"gatewayPassword": "s3cret"}).resources
     gateway = release_inputs(resources, "dask-gateway")["values"]["gateway"]
     assert gateway["env"][1] == {
         "name": "DASK_GATEWAY_PASSWORD",
@@ -155,10 +149,11 @@ def test_gateway_clusters_start_dask_through_the_dask_command(stack: str) -> Non
 
 
 def test_a_namespace_scoped_operator_gets_a_namespaced_role_and_watches_only_its_namespace() -> None:
-    resources = plan_own_stack(
+    resources = variant(
         "scoped",
         {"environment": "dev", "operator": {"scope": "namespace"}, "namespaces": {"users": ["dask-users"]}},
-    )
+        from_file=False,
+    ).resources
     values = release_inputs(resources, "dask-kubernetes-operator")["values"]
     assert values["rbac"] == {"create": True, "cluster": False}
     assert values["kopfArgs"] == ["--namespace", "dask-users"]
@@ -166,7 +161,9 @@ def test_a_namespace_scoped_operator_gets_a_namespaced_role_and_watches_only_its
 
 
 def test_cluster_wide_user_access_is_one_binding_of_the_user_role() -> None:
-    resources = plan_own_stack("wide", {"environment": "dev", "operator": {"userAccess": "cluster"}})
+    resources = variant(
+        "wide", {"environment": "dev", "operator": {"userAccess": "cluster"}}, from_file=False
+    ).resources
     (binding,) = [r for r in resources if r["type"] == CLUSTER_ROLE_BINDING]
     assert binding["inputs"]["roleRef"] == {
         "apiGroup": "rbac.authorization.k8s.io",

@@ -3,7 +3,7 @@ exported; prod declares none unless its stack asks for one."""
 
 from __future__ import annotations
 
-from tests.helpers import CHART, Resources, find, plan_variant, stack_plan, stack_variant
+from tests.helpers import CHART, Resources, find, stack_plan, variant
 from tools.plan import plan_stack
 
 JOB = "kubernetes:batch/v1:Job"
@@ -28,7 +28,7 @@ def test_the_dev_plan_declares_the_job_and_pulumi_waits_for_it() -> None:
 
 
 def test_the_job_waits_for_the_gateway_the_operator_and_the_image_and_its_own_objects_only() -> None:
-    resources = plan_variant("dev", secrets={"gatewayPassword": "correct horse"})
+    resources = variant("dev", secrets={"gatewayPassword": "correct horse"}).resources
     job = find(resources, JOB, "dask-smoke-job")
     assert set(job["dependencies"]) == {
         urn(resources, CHART, "dask-gateway-chart"),
@@ -65,7 +65,7 @@ def test_the_program_never_writes_over_the_result_the_job_wrote() -> None:
 
 
 def test_an_unchanged_stack_plans_the_same_job() -> None:
-    planned_again = find(plan_variant("dev", {}), JOB, "dask-smoke-job")["inputs"]["metadata"]["name"]
+    planned_again = find(plan_stack("dev").resources, JOB, "dask-smoke-job")["inputs"]["metadata"]["name"]
     assert planned_again == find(stack_plan("dev").resources, JOB, "dask-smoke-job")["inputs"]["metadata"]["name"]
 
 
@@ -73,7 +73,7 @@ def test_prod_runs_no_check_unless_its_stack_enables_one() -> None:
     assert not [r for r in stack_plan("prod").resources if r["type"] == JOB]
     assert "smokeCheck" not in stack_plan("prod").outputs
     token = {"secretName": "smoke-token", "key": "api-token"}
-    resources = plan_variant("prod", {"smokeCheck": {"enabled": True, "jupyterhubTokenSecret": token}})
+    resources = variant("prod", {"smokeCheck": {"enabled": True, "jupyterhubTokenSecret": token}}).resources
     job = find(resources, JOB, "dask-smoke-job")
     (container,) = job["inputs"]["spec"]["template"]["spec"]["containers"]
     reference = {"secretKeyRef": {"name": "smoke-token", "key": "api-token"}}
@@ -82,5 +82,5 @@ def test_prod_runs_no_check_unless_its_stack_enables_one() -> None:
 
 def test_the_token_secret_the_check_reads_is_listed_as_required() -> None:
     token = {"secretName": "smoke-token", "key": "api-token"}
-    variant = stack_variant("prod", {"smokeCheck": {"enabled": True, "jupyterhubTokenSecret": token}})
-    assert "dask-users/smoke-token" in plan_stack("prod", config=variant).outputs["requiredSecrets"]
+    outputs = variant("prod", {"smokeCheck": {"enabled": True, "jupyterhubTokenSecret": token}}).outputs
+    assert "dask-users/smoke-token" in outputs["requiredSecrets"]

@@ -11,14 +11,11 @@ lock exists, exactly what ``pulumi up`` would build.
 from __future__ import annotations
 
 import functools
-import json
 from typing import Any
 
 from config.images import ImagesConfig
-from config.stack import PROJECT, PROJECT_DIR, cli_config
 from render.catalog import check_catalog
-from tests.helpers import CHART, Resources, changed_paths, find, plan_changes, stack_variant
-from tools.plan import plan
+from tests.helpers import CHART, Resources, changed_paths, find, plan_changes, stack_file_value, variant
 
 CURRENT = {"staging": {"python": "3.13.12", "dask": "2026.1.2"}, "processor": {"python": "3.11.7", "dask": "2024.5.2"}}
 BEFORE = {**CURRENT, "staging": {"python": "3.11.7", "dask": "2024.5.2"}}
@@ -26,8 +23,7 @@ BEFORE = {**CURRENT, "staging": {"python": "3.11.7", "dask": "2024.5.2"}}
 
 def with_a_processor_cluster(stack: str, namespace: str) -> list[dict[str, Any]]:
     """The stack's declared clusters plus one on the ``processor`` profile, which the upgrade must leave alone."""
-    values, _ = cli_config(PROJECT_DIR / f"Pulumi.{stack}.yaml")
-    clusters: list[dict[str, Any]] = json.loads(values[f"{PROJECT}:clusters"])
+    clusters: list[dict[str, Any]] = stack_file_value(stack, "clusters")
     return [*clusters, {"name": "l0-batch", "namespace": namespace, "profile": "processor", "worker": {"replicas": 1}}]
 
 
@@ -35,9 +31,21 @@ def with_a_processor_cluster(stack: str, namespace: str) -> list[dict[str, Any]]
 def upgrade(stack: str, namespace: str) -> tuple[Resources, Resources]:
     """The plans before and after the upgrade (planned once; do not change them)."""
     clusters = with_a_processor_cluster(stack, namespace)
-    before = plan(stack, config=stack_variant(stack, {"clusters": clusters, "images": {"profiles": BEFORE}}))
-    after = plan(stack, config=stack_variant(stack, {"clusters": clusters, "images": {"profiles": CURRENT}}))
+    before = variant(stack, {"clusters": clusters, "images": {"profiles": BEFORE}}).resources
+    after = variant(stack, {"clusters": clusters, "images": {"profiles": CURRENT}}).resources
     return before, after
+
+
+EVERY_STACKS_UPGRADE = {
+    "Image dask-images-base-staging-k8s": "update",
+    "Image dask-images-staging-k8s": "update",
+    # The staging kernel layer copies from the staging base; the processor's layer, the Jupyter image, is built
+    # FROM it.
+    "Image dask-images-jupyter-kernel-staging": "update",
+    "Image dask-images-jupyter": "update",
+    "Chart dask-gateway-chart": "update",
+}
+"""What upgrading the default (staging) profile changes in every Kubernetes stack."""
 
 
 def test_the_upgraded_stack_builds_from_locks_that_all_exist() -> None:
@@ -47,13 +55,7 @@ def test_the_upgraded_stack_builds_from_locks_that_all_exist() -> None:
 def test_upgrading_the_default_profile_in_prod_changes_its_images_kernels_gateway_and_clusters_only() -> None:
     before, after = upgrade("prod", "dask-batch")
     assert plan_changes(before, after) == {
-        "Image dask-images-base-staging-k8s": "update",
-        "Image dask-images-staging-k8s": "update",
-        # The staging kernel layer copies from the staging base; the processor's layer, the Jupyter image, is
-        # built FROM it.
-        "Image dask-images-jupyter-kernel-staging": "update",
-        "Image dask-images-jupyter": "update",
-        "Chart dask-gateway-chart": "update",
+        **EVERY_STACKS_UPGRADE,
         "DaskCluster dask-clusters-dask-batch-batch-daskcluster": "replace",
         "DaskWorkerGroup dask-clusters-dask-batch-batch-highmem-daskworkergroup": "replace",
         "DaskAutoscaler dask-clusters-dask-batch-batch-daskautoscaler": "replace",
@@ -77,13 +79,9 @@ def test_the_gateway_changes_only_in_its_default_image_and_the_option_data_namin
 def test_upgrading_the_default_profile_in_dev_also_rolls_the_session_and_the_local_images() -> None:
     before, after = upgrade("dev", "dask-users")
     assert plan_changes(before, after) == {
-        "Image dask-images-base-staging-k8s": "update",
+        **EVERY_STACKS_UPGRADE,
         "Image dask-images-base-staging-local": "update",
-        "Image dask-images-staging-k8s": "update",
         "Image dask-images-staging-local": "update",
-        "Image dask-images-jupyter-kernel-staging": "update",
-        "Image dask-images-jupyter": "update",
-        "Chart dask-gateway-chart": "update",
         # The session's client image is the gateway's default image.
         "Deployment dask-session": "update",
         # The smoke Job gets a new name (a digest of the gateway's values and its image), so the check runs again.

@@ -151,30 +151,25 @@ def test_a_user_daskcluster_reading_another_clusters_credentials_is_refused(atta
     assert create(hostile).refusals == (CREDENTIALS_REFUSED,)
 
 
-def test_the_credentials_on_the_scheduler_of_a_user_daskcluster_are_refused() -> None:
-    hostile = as_users_own(DECLARED["DaskCluster"])
-    _mount(hostile["spec"]["scheduler"]["spec"])
-    schema_valid(hostile)
-    assert create(hostile).refusals == (CREDENTIALS_REFUSED,)
+ELSEWHERE_IN_A_USERS_RESOURCE = [
+    pytest.param("DaskCluster", ("spec", "scheduler", "spec"), _mount, id="daskcluster-scheduler-mount"),
+    pytest.param("DaskWorkerGroup", ("spec", "worker", "spec"), _env_from, id="daskworkergroup-worker-envfrom"),
+    pytest.param("DaskJob", ("spec", "job", "spec"), _mount, id="daskjob-runner-mount"),
+    pytest.param(
+        "DaskJob", ("spec", "cluster", "spec", "worker", "spec"), _projected, id="daskjob-cluster-worker-projected"
+    ),
+]
 
 
-def test_a_daskworkergroup_joining_with_the_credentials_is_refused() -> None:
-    hostile = as_users_own(DECLARED["DaskWorkerGroup"])
-    _env_from(worker_pod_spec(hostile))
-    schema_valid(hostile)
-    assert create(hostile).refusals == (CREDENTIALS_REFUSED,)
-
-
-def test_a_daskjob_whose_runner_mounts_the_credentials_is_refused() -> None:
-    hostile = as_users_own(DECLARED["DaskJob"])
-    _mount(hostile["spec"]["job"]["spec"])
-    schema_valid(hostile)
-    assert create(hostile).refusals == (CREDENTIALS_REFUSED,)
-
-
-def test_a_daskjob_whose_cluster_mounts_the_credentials_is_refused() -> None:
-    hostile = as_users_own(DECLARED["DaskJob"])
-    _projected(hostile["spec"]["cluster"]["spec"]["worker"]["spec"])
+@pytest.mark.parametrize(("kind", "pod_spec_path", "attack"), ELSEWHERE_IN_A_USERS_RESOURCE)
+def test_the_credentials_in_any_pod_of_a_users_dask_resource_are_refused(
+    kind: str, pod_spec_path: tuple[str, ...], attack: Callable[[dict[str, Any]], None]
+) -> None:
+    hostile = as_users_own(DECLARED[kind])
+    pod_spec = hostile
+    for key in pod_spec_path:
+        pod_spec = pod_spec[key]
+    attack(pod_spec)
     schema_valid(hostile)
     assert create(hostile).refusals == (CREDENTIALS_REFUSED,)
 
@@ -420,34 +415,25 @@ def test_a_user_autoscaler_for_the_declared_batch_cluster_is_refused() -> None:
 
 @pytest.mark.parametrize(("resource", "name"), [("daskworkergroups", "batch-default"), ("daskclusters", "batch")])
 def test_a_user_scaling_a_declared_cluster_through_the_scale_subresource_is_refused(resource: str, name: str) -> None:
-    def scale(replicas: int) -> dict[str, Any]:
-        metadata = {"name": name, "namespace": "dask-users"}
-        return {"apiVersion": "autoscaling/v1", "kind": "Scale", "metadata": metadata, "spec": {"replicas": replicas}}
+    def rescale(of: str, replicas: int) -> Request:
+        def scale(count: int) -> dict[str, Any]:
+            metadata = {"name": of, "namespace": "dask-users"}
+            return {"apiVersion": "autoscaling/v1", "kind": "Scale", "metadata": metadata, "spec": {"replicas": count}}
 
-    request = Request(
-        "UPDATE",
-        scale(200),
-        "dask-users",
-        USER,
-        USER_GROUPS,
-        old_object=scale(1),
-        resource=resource,
-        resource_api_version="kubernetes.dask.org/v1",
-        sub_resource="scale",
-    )
-    assert admit(POLICY, BINDING, request).refusals == (DECLARED_REFUSED,)
-    own = Request(
-        "UPDATE",
-        {**scale(2), "metadata": {"name": "mine-default", "namespace": "dask-users"}},
-        "dask-users",
-        USER,
-        USER_GROUPS,
-        old_object=scale(1),
-        resource=resource,
-        resource_api_version="kubernetes.dask.org/v1",
-        sub_resource="scale",
-    )
-    assert admit(POLICY, BINDING, own).allowed
+        return Request(
+            "UPDATE",
+            scale(replicas),
+            "dask-users",
+            USER,
+            USER_GROUPS,
+            old_object=scale(1),
+            resource=resource,
+            resource_api_version="kubernetes.dask.org/v1",
+            sub_resource="scale",
+        )
+
+    assert admit(POLICY, BINDING, rescale(name, 200)).refusals == (DECLARED_REFUSED,)
+    assert admit(POLICY, BINDING, rescale("mine-default", 2)).allowed
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from tests.helpers import error_for, parse
+from tests.helpers import error_for, error_naming, parse
 
 
 def test_an_unset_environment_is_a_protected_production_platform_with_pinned_charts() -> None:
@@ -25,6 +25,12 @@ def test_dev_defaults_keep_the_stack_file_short() -> None:
     assert config.session_enabled
     assert config.session_namespace == "dask-users"
     assert config.gateway_cluster_namespace == "dask-users"
+
+
+def _session_cpus(request: str, limit: str) -> dict[str, Any]:
+    """A dev stack whose session asks for ``request`` CPUs and is limited to ``limit``."""
+    resources = {"requests": {"cpu": request, "memory": "1Gi"}, "limits": {"cpu": limit, "memory": "1Gi"}}
+    return {"environment": "dev", "session": {"resources": resources}}
 
 
 @pytest.mark.parametrize(
@@ -124,28 +130,12 @@ def test_dev_defaults_keep_the_stack_file_short() -> None:
             id="service type",
         ),
         pytest.param(
-            {
-                "environment": "dev",
-                "session": {
-                    "resources": {
-                        "requests": {"cpu": "2", "memory": "1Gi"},
-                        "limits": {"cpu": "1", "memory": "1Gi"},
-                    }
-                },
-            },
+            _session_cpus(request="2", limit="1"),
             ["dask-platform:session.resources", "limits.cpu '1' is below requests.cpu '2'"],
             id="limit below request",
         ),
         pytest.param(
-            {
-                "environment": "dev",
-                "session": {
-                    "resources": {
-                        "requests": {"cpu": "one", "memory": "1Gi"},
-                        "limits": {"cpu": "1", "memory": "1Gi"},
-                    }
-                },
-            },
+            _session_cpus(request="one", limit="1"),
             ['dask-platform:session.resources.requests.cpu = "one"', "not a Kubernetes quantity"],
             id="bad quantity",
         ),
@@ -172,9 +162,7 @@ def test_dev_defaults_keep_the_stack_file_short() -> None:
     ],
 )
 def test_bad_input_gets_a_clear_error(values: dict[str, Any], expected: list[str]) -> None:
-    message = error_for(values)
-    for fragment in expected:
-        assert fragment in message
+    error_naming(values, expected)
 
 
 def test_a_password_in_plain_text_is_refused_and_the_message_says_how_to_encrypt_it() -> None:

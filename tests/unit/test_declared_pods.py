@@ -118,6 +118,20 @@ def test_a_gpu_worker_group_adds_the_gpu_pool_to_its_placement() -> None:
     assert {"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"} in pod["tolerations"]
 
 
+def test_a_gpu_worker_groups_own_placement_adds_to_the_gpu_pools() -> None:
+    spot = {"key": "spot", "operator": "Exists", "effect": "NoSchedule"}
+    group = {
+        "name": "gpu",
+        "gpu": {"count": 1, "nodeSelector": {"nvidia.com/gpu.present": "true"}},
+        "placement": {"nodeSelector": {"zone": "a"}, "tolerations": [spot]},
+    }
+    config = resolved({"environment": "dev", "clusters": [{**CLUSTER, "workerGroups": [group]}]})
+    (manifest,) = [m for m in declared_cluster_manifests(config) if m["kind"] == "DaskWorkerGroup"]
+    pod = manifest["spec"]["worker"]["spec"]
+    assert pod["tolerations"] == [{"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"}, spot]
+    assert pod["nodeSelector"] == {"nvidia.com/gpu.present": "true", "zone": "a"}
+
+
 @pytest.mark.parametrize("build", [scheduler_deployment, worker_deployment], ids=["scheduler", "worker"])
 def test_declared_pods_run_locked_down(build: Any) -> None:
     pod = build()["spec"]["template"]["spec"]

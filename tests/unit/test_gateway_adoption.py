@@ -173,6 +173,11 @@ def test_gpu_workers_get_the_gpu_limit_and_the_gpu_pool(backend: KubeBackend) ->
     assert {"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"} in pod["spec"]["tolerations"]
 
 
+def test_gpu_workers_tolerate_the_gpu_pool_and_keep_the_workers_own_tolerations(backend: KubeBackend) -> None:
+    tolerations = worker_pod(backend, {"worker_gpus": 1, "image": RAPIDS})["spec"]["tolerations"]
+    assert tolerations == [POOL_TAINT, {"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"}]
+
+
 def test_gpu_workers_run_only_gpu_capable_images(backend: KubeBackend) -> None:
     with pytest.raises(PublicException, match=r"worker_gpus needs a GPU-capable image; choose one of " + RAPIDS):
         cluster_config_for(backend, {"worker_gpus": 1})

@@ -8,9 +8,6 @@ namespaces plus a team, with an object store opened on 10.20.0.0/16:443.
 
 from __future__ import annotations
 
-import ipaddress
-from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 import kubernetes_validate
@@ -18,97 +15,12 @@ import pytest
 
 from config.pods import kubernetes_version
 from render.network import network_policies
-from tests.helpers import parse
-
-Labels = Mapping[str, str]
+from tests.helpers import Address, Pod, parse, reaches
 
 
-@dataclass(frozen=True)
-class Pod:
-    namespace: str
-    labels: Labels = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Address:
-    ip: str
-
-
-def _selects(selector: Mapping[str, Any], labels: Labels) -> bool:
-    if any(labels.get(key) != value for key, value in selector.get("matchLabels", {}).items()):
-        return False
-    for expression in selector.get("matchExpressions", []):
-        key, operator, values = expression["key"], expression["operator"], expression.get("values", [])
-        present = key in labels
-        matched = {
-            "In": present and labels.get(key) in values,
-            "NotIn": not present or labels.get(key) not in values,
-            "Exists": present,
-            "DoesNotExist": not present,
-        }[operator]
-        if not matched:
-            return False
-    return True
-
-
-def _namespace_labels(name: str) -> Labels:
-    return {"kubernetes.io/metadata.name": name}
-
-
-def _peer_matches(peer: Mapping[str, Any], policy_namespace: str, other: Pod | Address) -> bool:
-    if "ipBlock" in peer:
-        if not isinstance(other, Address):
-            return False
-        ip = ipaddress.ip_address(other.ip)
-        block = peer["ipBlock"]
-        inside = ip in ipaddress.ip_network(block["cidr"])
-        return inside and not any(ip in ipaddress.ip_network(excluded) for excluded in block.get("except", []))
-    if not isinstance(other, Pod):
-        return False
-    if "namespaceSelector" in peer:
-        in_namespace = _selects(peer["namespaceSelector"], _namespace_labels(other.namespace))
-    else:
-        in_namespace = other.namespace == policy_namespace
-    return in_namespace and _selects(peer.get("podSelector", {}), other.labels)
-
-
-def _port_matches(rule: Mapping[str, Any], port: int, protocol: str) -> bool:
-    ports = rule.get("ports")
-    return not ports or any(p.get("protocol", "TCP") == protocol and p["port"] == port for p in ports)
-
-
-def _direction_allows(
-    policies: list[dict[str, Any]], pod: Pod, direction: str, other: Pod | Address, port: int, protocol: str
-) -> bool:
-    """``pod``'s side of a connection with ``other``: ``Egress`` (pod connects) or ``Ingress`` (other connects)."""
-    selecting = [
-        policy
-        for policy in policies
-        if policy["metadata"]["namespace"] == pod.namespace
-        and direction in policy["spec"]["policyTypes"]
-        and _selects(policy["spec"]["podSelector"], pod.labels)
-    ]
-    if not selecting:
-        return True
-    peers_key, rules_key = ("to", "egress") if direction == "Egress" else ("from", "ingress")
-    for policy in selecting:
-        for rule in policy["spec"].get(rules_key, []):
-            peers = rule.get(peers_key)
-            peer_ok = not peers or any(_peer_matches(p, pod.namespace, other) for p in peers)
-            # Ingress ports are the destination's (this pod's) ports, egress ports the other side's: both `port`.
-            if peer_ok and _port_matches(rule, port, protocol):
-                return True
-    return False
-
-
-def reaches(
-    policies: list[dict[str, Any]], source: Pod, destination: Pod | Address, port: int, protocol: str = "TCP"
-) -> bool:
-    if not _direction_allows(policies, source, "Egress", destination, port, protocol):
-        return False
-    if isinstance(destination, Pod):
-        return _direction_allows(policies, destination, "Ingress", source, port, protocol)
-    return True
+def named_cases(table: list[tuple[Any, ...]]) -> list[Any]:
+    """``(id, *values)`` rows as pytest parameters named by their first column."""
+    return [pytest.param(*row[1:], id=row[0]) for row in table]
 
 
 OBJECT_STORE = {"name": "object-store", "cidr": "10.20.0.0/16", "ports": [443]}
@@ -144,6 +56,8 @@ GATEWAY_API = Pod("dask-gateway", {"app.kubernetes.io/component": "gateway"})
 TRAEFIK = Pod("dask-gateway", {"app.kubernetes.io/component": "traefik"})
 CONTROLLER = Pod("dask-gateway", {"app.kubernetes.io/component": "controller"})
 JUPYTERHUB = Pod("jupyterhub", {"component": "hub"})
+OPERATOR_NAMESPACE_POD = Pod("dask-operator", {})
+GATEWAY_LABEL_OUTSIDE_USER_NAMESPACES = Pod("jupyterhub", {"gateway.dask.org/cluster": "jupyterhub.abc"})
 METADATA = Address("169.254.169.254")
 KUBERNETES_SERVICE = Address("10.96.0.1")
 KUBERNETES_ENDPOINT = Address("172.18.0.2")
@@ -170,16 +84,14 @@ GATEWAY_WORKER_REACH = [
     ("gateway-api:8000", GATEWAY_API, 8000, "TCP", True),
     ("gateway-api:9000", GATEWAY_API, 9000, "TCP", False),
     ("traefik:8000", TRAEFIK, 8000, "TCP", True),
+    ("traefik-tcp-entry-point:8786", TRAEFIK, 8786, "TCP", True),
+    ("traefik:9000", TRAEFIK, 9000, "TCP", False),
     ("own-scheduler:8786", GATEWAY_SCHEDULER, 8786, "TCP", True),
     ("own-scheduler-dashboard:8787", GATEWAY_SCHEDULER, 8787, "TCP", True),
 ]
 
 
-@pytest.mark.parametrize(
-    ("destination", "port", "protocol", "allowed"),
-    [case[1:] for case in GATEWAY_WORKER_REACH],
-    ids=[case[0] for case in GATEWAY_WORKER_REACH],
-)
+@pytest.mark.parametrize(("destination", "port", "protocol", "allowed"), named_cases(GATEWAY_WORKER_REACH))
 def test_a_gateway_worker_reaches_only_dns_the_gateway_and_its_namespace_gateway_pods(
     destination: Pod | Address, port: int, protocol: str, allowed: bool
 ) -> None:
@@ -197,11 +109,7 @@ OBJECT_STORE_REACH = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("source", "destination", "port", "allowed"),
-    [case[1:] for case in OBJECT_STORE_REACH],
-    ids=[case[0] for case in OBJECT_STORE_REACH],
-)
+@pytest.mark.parametrize(("source", "destination", "port", "allowed"), named_cases(OBJECT_STORE_REACH))
 def test_an_opened_object_store_is_reachable_on_its_port_only(
     source: Pod, destination: Address, port: int, allowed: bool
 ) -> None:
@@ -216,9 +124,7 @@ WIDE_REACH = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("destination", "port", "allowed"), [case[1:] for case in WIDE_REACH], ids=[case[0] for case in WIDE_REACH]
-)
+@pytest.mark.parametrize(("destination", "port", "allowed"), named_cases(WIDE_REACH))
 def test_opening_every_address_on_a_port_keeps_cloud_metadata_closed(
     destination: Address, port: int, allowed: bool
 ) -> None:
@@ -236,6 +142,10 @@ OTHER_SOURCES_REACH = [
     ("gateway-scheduler-api-heartbeat", GATEWAY_SCHEDULER, GATEWAY_API, 8000, True),
     ("gateway-scheduler-other-cluster", GATEWAY_SCHEDULER, OTHER_GATEWAY_SCHEDULER, 8786, True),
     ("session-traefik", SESSION, TRAEFIK, 8000, True),
+    ("session-traefik-tcp-entry-point", SESSION, TRAEFIK, 8786, True),
+    ("declared-worker-traefik-tcp-entry-point", BATCH_WORKER, TRAEFIK, 8786, True),
+    ("operator-declared-scheduler", OPERATOR_NAMESPACE_POD, BATCH_SCHEDULER, 8786, True),
+    ("gateway-controller-declared-scheduler", CONTROLLER, BATCH_SCHEDULER, 8786, False),
     ("session-dns", SESSION, KUBE_DNS, 53, True),
     ("session-gateway-scheduler-direct", SESSION, GATEWAY_SCHEDULER, 8786, False),
     ("session-kubernetes-api", SESSION, KUBERNETES_SERVICE, 443, False),
@@ -250,11 +160,7 @@ OTHER_SOURCES_REACH = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("source", "destination", "port", "allowed"),
-    [case[1:] for case in OTHER_SOURCES_REACH],
-    ids=[case[0] for case in OTHER_SOURCES_REACH],
-)
+@pytest.mark.parametrize(("source", "destination", "port", "allowed"), named_cases(OTHER_SOURCES_REACH))
 def test_declared_clusters_the_session_and_the_gateway_reach_what_they_need_and_no_more(
     source: Pod, destination: Pod | Address, port: int, allowed: bool
 ) -> None:
@@ -273,17 +179,46 @@ def test_the_egress_policies_are_the_only_change_to_the_ingress_rules() -> None:
     assert not any(p["metadata"]["namespace"] in ("dask-gateway", "dask-operator") for p in egress)
 
 
-def test_the_ingress_policies_keep_what_they_let_in() -> None:
-    # With egress open on every side, the ingress rules alone decide; they are what they were before egress.
-    ingress_only = [policy for policy in POLICIES if "Ingress" in policy["spec"]["policyTypes"]]
-    assert reaches(ingress_only, BATCH_WORKER, GATEWAY_SCHEDULER, 8786) is False
-    assert reaches(ingress_only, GATEWAY_WORKER, GATEWAY_SCHEDULER, 8786) is True
-    assert reaches(ingress_only, TRAEFIK, GATEWAY_SCHEDULER, 8786) is True
-    assert reaches(ingress_only, JUPYTERHUB, TRAEFIK, 8000) is True
-    assert reaches(ingress_only, JUPYTERHUB, GATEWAY_API, 8000) is False
-    assert reaches(ingress_only, TEAM_SCHEDULER, GATEWAY_API, 8000) is True
-    assert reaches(ingress_only, Pod("dask-operator", {}), BATCH_SCHEDULER, 8786) is True
-    assert reaches(ingress_only, Pod("dask-operator", {}), GATEWAY_SCHEDULER, 8786) is False
+INGRESS_ONLY = [policy for policy in POLICIES if "Ingress" in policy["spec"]["policyTypes"]]
+"""The ingress rules alone decide, as with egress open on every side: what each NetworkPolicy's peers and ports
+let in, with no egress policy hiding a peer that is too wide."""
+INGRESS_REACH = [
+    # The gateway API: traefik, and gateway cluster pods of a user namespace (both at once: one peer).
+    ("traefik-gateway-api", TRAEFIK, GATEWAY_API, 8000, True),
+    ("gateway-scheduler-gateway-api", GATEWAY_SCHEDULER, GATEWAY_API, 8000, True),
+    ("team-gateway-scheduler-gateway-api", TEAM_SCHEDULER, GATEWAY_API, 8000, True),
+    ("unlabelled-user-namespace-pod-gateway-api", UNLABELLED, GATEWAY_API, 8000, False),
+    ("declared-worker-gateway-api", BATCH_WORKER, GATEWAY_API, 8000, False),
+    (
+        "gateway-label-outside-user-namespaces-gateway-api",
+        GATEWAY_LABEL_OUTSIDE_USER_NAMESPACES,
+        GATEWAY_API,
+        8000,
+        False,
+    ),
+    ("jupyterhub-gateway-api", JUPYTERHUB, GATEWAY_API, 8000, False),
+    # traefik: anyone, on its HTTP and its TCP (scheduler TLS) entry points only.
+    ("jupyterhub-traefik-http", JUPYTERHUB, TRAEFIK, 8000, True),
+    ("jupyterhub-traefik-tcp", JUPYTERHUB, TRAEFIK, 8786, True),
+    ("jupyterhub-traefik-other-port", JUPYTERHUB, TRAEFIK, 9000, False),
+    # Gateway cluster pods: their own kind in the namespace and the gateway's namespace.
+    ("gateway-worker-gateway-scheduler", GATEWAY_WORKER, GATEWAY_SCHEDULER, 8786, True),
+    ("traefik-gateway-scheduler", TRAEFIK, GATEWAY_SCHEDULER, 8786, True),
+    ("declared-worker-gateway-scheduler", BATCH_WORKER, GATEWAY_SCHEDULER, 8786, False),
+    ("operator-namespace-gateway-scheduler", OPERATOR_NAMESPACE_POD, GATEWAY_SCHEDULER, 8786, False),
+    # Declared cluster pods: their own kind in the namespace and the operator's namespace, not the gateway's.
+    ("declared-worker-declared-scheduler", BATCH_WORKER, BATCH_SCHEDULER, 8786, True),
+    ("operator-namespace-declared-scheduler", OPERATOR_NAMESPACE_POD, BATCH_SCHEDULER, 8786, True),
+    ("gateway-namespace-declared-scheduler", CONTROLLER, BATCH_SCHEDULER, 8786, False),
+    ("gateway-scheduler-declared-scheduler", GATEWAY_SCHEDULER, BATCH_SCHEDULER, 8786, False),
+]
+
+
+@pytest.mark.parametrize(("source", "destination", "port", "allowed"), named_cases(INGRESS_REACH))
+def test_each_ingress_policy_lets_in_exactly_its_peers_on_its_ports(
+    source: Pod, destination: Pod, port: int, allowed: bool
+) -> None:
+    assert reaches(INGRESS_ONLY, source, destination, port) is allowed
 
 
 def test_egress_policies_validate_against_the_kubernetes_schema() -> None:
@@ -318,11 +253,7 @@ NAMESPACED_OPERATOR_REACH = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("source", "destination", "port", "allowed"),
-    [case[1:] for case in NAMESPACED_OPERATOR_REACH],
-    ids=[case[0] for case in NAMESPACED_OPERATOR_REACH],
-)
+@pytest.mark.parametrize(("source", "destination", "port", "allowed"), named_cases(NAMESPACED_OPERATOR_REACH))
 def test_an_operator_in_a_user_namespace_keeps_the_api_server_and_lends_its_label_to_no_cluster(
     source: Pod, destination: Pod | Address, port: int, allowed: bool
 ) -> None:
