@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from config.types import EXTERNAL_SERVICE_TYPES
 from policy.inputs import get
 from policy.model import DASK_CLUSTER, GATEWAY_COMPONENT, SERVICE, PolicyContext, Resource, Rule
 
-EXTERNAL_SERVICE_TYPES = ("NodePort", "LoadBalancer")
 _GATEWAY_HINT = "set gateway.service.allowExternal: true in the stack file if that is intended, otherwise use ClusterIP"
 
 

@@ -10,6 +10,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from render.gateway_options import gateway_data_of_env
+from shipped.gateway_contract import GatewayData
 
 CONTAINER_LISTS = ("containers", "initContainers", "ephemeralContainers")
 
@@ -72,6 +73,6 @@ def describe_container(path: str, container: Mapping[str, Any]) -> str:
     return f"container {container.get('name', '?')!r} ({path or 'spec'})"
 
 
-def gateway_data(chart_values: Mapping[str, Any]) -> Mapping[str, Any] | None:
+def gateway_data(chart_values: Mapping[str, Any]) -> GatewayData | None:
     """The gateway's option data (``render/gateway_options.py``) from the gateway chart's ``gateway.env``."""
     return gateway_data_of_env(get(chart_values, "gateway.env"))

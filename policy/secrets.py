@@ -9,6 +9,7 @@ from typing import Any
 from policy.inputs import containers, gateway_data, get, items, walk
 from policy.model import CONFIG_MAP, HELM_TYPES, PolicyContext, Resource, Rule
 from render.names import PASSWORD_ENV
+from shipped.gateway_contract import GatewayData
 
 _SECRET_NAMES = {"password", "passwd", "passphrase", "token", "secret", "credentials", "apikey"}
 _SECRET_PAIRS = {("api", "key"), ("private", "key"), ("access", "key"), ("secret", "key"), ("auth", "key")}
@@ -76,15 +77,21 @@ def _wires_password_from_secret(values: Mapping[str, Any]) -> bool:
     )
 
 
+def _requires_password_from_env(data: GatewayData | None) -> bool:
+    # Subscripts, not .get: mypy checks a subscript's key against the contract. A hand-edited document may lack one.
+    try:
+        return data is not None and data["passwordEnv"] == PASSWORD_ENV and data["passwordRequired"] is True
+    except (KeyError, TypeError):
+        return False
+
+
 def check_gateway_auth(resource: Resource, context: PolicyContext) -> Iterator[str]:
     if not context.is_prod or not resource.is_gateway_chart:
         return
     values = resource.chart_values
     if (get(values, "gateway.auth.type") or "simple") != "simple":
         return
-    data = gateway_data(values) or {}
-    reads_password = data.get("passwordEnv") == PASSWORD_ENV and data.get("passwordRequired") is True
-    if not (reads_password and _wires_password_from_secret(values)):
+    if not (_requires_password_from_env(gateway_data(values)) and _wires_password_from_secret(values)):
         yield (
             "the gateway uses the simple authenticator without a password from a Secret, so anyone who reaches it "
             "can start clusters as any user: set `pulumi config set --secret dask-platform:gatewayPassword` "

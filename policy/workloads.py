@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from typing import Any
+from collections.abc import Iterator
+from typing import Any, Literal
 
 from config.quantities import kubernetes_quantity
 from policy.inputs import containers, describe_container, gateway_data, get, walk
 from policy.model import HELM_TYPES, PolicyContext, Resource, Rule
+from shipped.gateway_contract import GatewayData
 
 # Every container a chart runs gets requests and limits from the values we pass (render/chart_values.py).
 CHART_RESOURCE_PATHS: dict[str, tuple[str, ...]] = {
@@ -15,9 +16,12 @@ CHART_RESOURCE_PATHS: dict[str, tuple[str, ...]] = {
     "dask-kubernetes-operator": ("resources",),
 }
 
+GatewayLimit = Literal["clusterMaxCores", "clusterMaxMemory", "clusterMaxWorkers", "idleTimeout"]
+"""The keys of the contract's ``GatewayLimitsData`` this rule requires; mypy refuses a key the contract lacks."""
+
 # Gateway settings that bound what one user's clusters may take, by their name in the gateway's option data: the
 # stack key that sets each, and what is lost without it.
-GATEWAY_LIMITS: dict[str, tuple[str, str]] = {
+GATEWAY_LIMITS: dict[GatewayLimit, tuple[str, str]] = {
     "clusterMaxCores": ("gateway.clusterMaxCores", "one cluster may take every core"),
     "clusterMaxMemory": ("gateway.clusterMaxMemory", "one cluster may take all memory"),
     "clusterMaxWorkers": ("gateway.clusterMaxWorkers", "one cluster may start any number of workers"),
@@ -60,6 +64,14 @@ def check_container_resources(resource: Resource, context: PolicyContext) -> Ite
         yield from _resource_problems(container.get("resources") or {}, describe_container(path, container))
 
 
+def _limit(data: GatewayData, setting: GatewayLimit) -> object:
+    # Subscripts, not .get: mypy checks a subscript's key against the contract. A hand-edited document may lack one.
+    try:
+        return data["limits"][setting]
+    except (KeyError, TypeError):
+        return None
+
+
 def check_gateway_limits(resource: Resource, context: PolicyContext) -> Iterator[str]:
     if not resource.is_gateway_chart:
         return
@@ -67,11 +79,8 @@ def check_gateway_limits(resource: Resource, context: PolicyContext) -> Iterator
     if data is None:
         yield "the gateway chart's values carry no dask-platform option data (gateway.env DASK_PLATFORM_GATEWAY)"
         return
-    limits = data.get("limits")
-    if not isinstance(limits, Mapping):
-        limits = {}
     for setting, (stack_key, risk) in GATEWAY_LIMITS.items():
-        value = limits.get(setting)
+        value = _limit(data, setting)
         if not isinstance(value, int | float) or isinstance(value, bool) or value <= 0:
             yield f"the gateway's {setting} is {value!r}, so {risk}: set {stack_key} to a positive number"
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from config.gateway import (
     DEFAULT_MAX_LENGTH,
@@ -246,13 +246,16 @@ def gateway_data_env(data: Mapping[str, Any]) -> dict[str, str]:
     return {"name": DATA_ENV, "value": gateway_data_text(data)}
 
 
-def gateway_data_of_env(env: Any) -> dict[str, Any] | None:
-    """The document back from a container's ``env`` list (as chart values or a pod spec hold it), or None."""
+def gateway_data_of_env(env: Any) -> GatewayData | None:
+    """The document back from a container's ``env`` list (as chart values or a pod spec hold it), or None.
+
+    Typed as the contract says, so that readers name only keys the document has; a hand-edited document may still
+    carry other values, so readers check each value they take."""
     for item in env if isinstance(env, Sequence) and not isinstance(env, str) else []:
         if isinstance(item, Mapping) and item.get("name") == DATA_ENV and isinstance(item.get("value"), str):
             try:
                 data = json.loads(item["value"])
             except json.JSONDecodeError:
                 return None
-            return data if isinstance(data, dict) else None
+            return cast(GatewayData, data) if isinstance(data, dict) else None
     return None
