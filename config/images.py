@@ -27,7 +27,7 @@ PYTHON_BASE_DIGESTS = {
     "python:3.11.7-slim-bookworm": "sha256:d11b9bd5e49ea7401753d78f4d3b56f3aec952b85b49bcae88981f0452818e0b",
 }
 """The multi-arch index digests the official Python images are pinned to, unless a profile sets ``baseDigest``.
-Refresh with ``docker buildx imagetools inspect python:<tag>`` or ``crane digest python:<tag>`` (README: Images)."""
+Refresh with ``docker buildx imagetools inspect python:<tag>`` or ``crane digest python:<tag>`` (docs/images.md)."""
 
 _IMAGE_PATH_COMPONENT = re.compile(r"[a-z0-9]+(?:[._-][a-z0-9]+)*")
 _SHA256_DIGEST = re.compile(r"sha256:[0-9a-f]{64}")

@@ -106,7 +106,7 @@ def _describe(error: ErrorDetails) -> str:
     if error["type"] == "extra_forbidden" and retired is not None:
         return f"{_key_path(location)} = {_shown(error['input'])}: {retired}"
     if error["type"] == "extra_forbidden":
-        return f"{_key_path(location)}: unknown key; check the spelling against the README's config reference"
+        return f"{_key_path(location)}: unknown key; check the spelling against docs/configuration.md"
     if error["type"] == "missing":
         return f"{_key_path(location)}: required, but not set"
     if location and location[-1] == "[key]":

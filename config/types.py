@@ -30,7 +30,7 @@ class ConfigModel(BaseModel):
         frozen=True,
         # NaN and infinities compare false with every bound and are not JSON: every number in a stack is finite.
         allow_inf_nan=False,
-        # A field's docstring is its description: the README's config reference is generated from them.
+        # A field's docstring is its description: docs/configuration.md is generated from them.
         use_attribute_docstrings=True,
     )
 
