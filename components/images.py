@@ -16,12 +16,8 @@ import pulumi
 import pulumi_docker_build as docker_build
 
 from components.stack import Secrets
-from config.images import ImagesConfig
-from render.catalog import PIP_INDEX_SECRET, ImageSpec
-
-
-def _registry_host(registry: str) -> str:
-    return registry.split("/", 1)[0]
+from render.catalog import PIP_INDEX_SECRET
+from render.image_spec import ImageBuild
 
 
 class ImageCatalog(pulumi.ComponentResource):
@@ -30,20 +26,18 @@ class ImageCatalog(pulumi.ComponentResource):
     def __init__(
         self,
         name: str,
-        images: ImagesConfig,
-        push: bool,
-        specs: list[ImageSpec],
+        build: ImageBuild,
         secrets: Secrets,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("dask-platform:images:ImageCatalog", name, None, opts)
-        cache = push if images.cache is None else images.cache
+        cache, push = build.cache, build.push
         registries = None
-        if images.registry_username is not None and secrets.registry_password is not None:
+        if build.registry_username is not None and secrets.registry_password is not None:
             registries = [
                 docker_build.RegistryArgs(
-                    address=_registry_host(images.registry),
-                    username=images.registry_username,
+                    address=build.registry_host,
+                    username=build.registry_username,
                     password=secrets.registry_password,
                 )
             ]
@@ -51,13 +45,13 @@ class ImageCatalog(pulumi.ComponentResource):
             {PIP_INDEX_SECRET: secrets.pip_extra_index_url} if secrets.pip_extra_index_url is not None else None
         )
         self.images: dict[str, docker_build.Image] = {}
-        for spec in specs:
+        for spec in build.specs:
             build_args: dict[str, pulumi.Input[str]] = dict(spec.build_args)
             if spec.base is not None:
                 build_args["BASE_IMAGE"] = self.images[spec.base].ref
             if spec.kernel_base is not None:
                 build_args["KERNEL_IMAGE"] = self.images[spec.kernel_base].ref
-            cache_ref = f"{images.registry}/dask/build-cache:{spec.key}"
+            cache_ref = f"{build.cache_repository}:{spec.key}"
             self.images[spec.key] = docker_build.Image(
                 f"{name}-{spec.key}",
                 tags=[spec.reference],
@@ -65,7 +59,7 @@ class ImageCatalog(pulumi.ComponentResource):
                 dockerfile=docker_build.DockerfileArgs(location=spec.dockerfile),
                 target=spec.stage,
                 build_args=build_args,
-                platforms=[docker_build.Platform(platform) for platform in images.platforms],
+                platforms=[docker_build.Platform(platform) for platform in build.platforms],
                 push=push,
                 load=not push,
                 registries=registries,
@@ -88,5 +82,5 @@ class ImageCatalog(pulumi.ComponentResource):
                 ),
                 opts=pulumi.ResourceOptions(parent=self),
             )
-        self.references = {spec.key: spec.reference for spec in specs}
+        self.references = build.references
         self.register_outputs({"references": self.references})

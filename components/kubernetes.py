@@ -13,8 +13,7 @@ from pydantic.alias_generators import to_snake
 
 from config.types import ChartConfig
 from render.chart_pods import hardened_workload
-from render.names import PASSWORD_SECRET_KEY
-from render.secrets import opaque_secret
+from render.secrets import ConfigSecret
 
 _RESOURCE_CLASSES: dict[tuple[str, str], type[pulumi.CustomResource]] = {
     ("v1", "Namespace"): k8s.core.v1.Namespace,
@@ -64,16 +63,15 @@ def declare(
 
 
 def secret_from_config(
-    name: str,
-    secret_name: str,
-    namespace: str,
-    value: pulumi.Output[str],
-    opts: pulumi.ResourceOptions,
-    key: str = PASSWORD_SECRET_KEY,
+    name: str, secret: ConfigSecret, value: pulumi.Output[str] | None, opts: pulumi.ResourceOptions
 ) -> pulumi.CustomResource:
-    """A Secret holding one value of the stack's secret config under ``key``; the value stays a Pulumi secret
+    """A Secret holding one value of the stack's secret config under its key; the value stays a Pulumi secret
     all the way into the cluster."""
-    return declare(name, opaque_secret(secret_name, namespace), opts, string_data={key: value})
+    if value is None:
+        raise ValueError(
+            f"the Secret {secret.manifest['metadata']['name']} needs a secret config value the stack lacks"
+        )
+    return declare(name, secret.manifest, opts, string_data={secret.key: value})
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""One image of the catalog as plain data, and how its content tag is computed (pure, no Pulumi).
+"""One image of the catalog as plain data, how its content tag is computed, and how the catalog is built
+(pure, no Pulumi).
 
 Shared by the catalog (``render/catalog.py``) and the Jupyter image's layers (``render/jupyter_images.py``).
 """
@@ -12,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from config.images import ImageProfile, Target
+from config.images import ImageProfile, ImagesConfig, Target
 
 TINI_VERSION = "0.19.0-1+b3"
 """tini as packaged in Debian ``config.images.DEBIAN_RELEASE``; pinned like every other input of an image."""
@@ -119,4 +120,37 @@ def tagged_spec(
         target=target,
         profile=profile,
         digest=digest,
+    )
+
+
+@dataclass(frozen=True)
+class ImageBuild:
+    """How a stack builds its catalog (``components/images.py``): the specs, in build order, and where to."""
+
+    specs: tuple[ImageSpec, ...]
+    push: bool
+    """Push to the registry (prod); otherwise load into the Docker daemon the build talks to."""
+    cache: bool
+    """Use a registry build cache per image under ``cache_repository``."""
+    cache_repository: str
+    registry_host: str
+    """What a registry login is for: the host part of ``images.registry``."""
+    registry_username: str | None
+    platforms: tuple[str, ...]
+
+    @property
+    def references(self) -> dict[str, str]:
+        """Each spec's key and the reference it is tagged with."""
+        return {spec.key: spec.reference for spec in self.specs}
+
+
+def image_build(images: ImagesConfig, push: bool, specs: Iterable[ImageSpec]) -> ImageBuild:
+    return ImageBuild(
+        specs=tuple(specs),
+        push=push,
+        cache=push if images.cache is None else images.cache,
+        cache_repository=f"{images.registry}/dask/build-cache",
+        registry_host=images.registry.split("/", 1)[0],
+        registry_username=images.registry_username,
+        platforms=tuple(images.platforms),
     )
