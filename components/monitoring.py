@@ -8,7 +8,7 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.kubernetes import declare
+from components.kubernetes import declare_in_namespaces
 
 
 class Monitoring(pulumi.ComponentResource):
@@ -25,18 +25,7 @@ class Monitoring(pulumi.ComponentResource):
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("dask-platform:monitoring:Monitoring", name, None, opts)
-        for manifest in monitors:
-            metadata = manifest["metadata"]
-            declare(
-                f"{name}-{metadata['namespace']}-{metadata['name']}",
-                manifest,
-                pulumi.ResourceOptions(parent=self, provider=provider, depends_on=[namespaces[metadata["namespace"]]]),
-            )
-        for manifest in dashboards:
-            metadata = manifest["metadata"]
-            declare(
-                f"{name}-{metadata['namespace']}-{metadata['name']}",
-                manifest,
-                pulumi.ResourceOptions(parent=self, provider=provider),
-            )
+        child = pulumi.ResourceOptions(parent=self, provider=provider)
+        declare_in_namespaces(name, monitors, namespaces, child)
+        declare_in_namespaces(name, dashboards, None, child)
         self.register_outputs({"monitors": len(monitors), "dashboards": len(dashboards)})

@@ -23,14 +23,6 @@ ImageKind = Literal["base", "processor", "staging", "jupyter"]
 
 
 @dataclass(frozen=True)
-class Recipe:
-    """Where an image is built from: its build context and Dockerfile, relative to the repository root."""
-
-    context: str
-    dockerfile: str
-
-
-@dataclass(frozen=True)
 class ImageSpec:
     """Everything needed to build one image; paths are relative to the repository root."""
 
@@ -55,6 +47,14 @@ class ImageSpec:
     @property
     def reference(self) -> str:
         return f"{self.repository}:{self.tag}"
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """Where an image is built from: its build context and Dockerfile, relative to the repository root."""
+
+    context: str
+    dockerfile: str
 
 
 def version_key(profile: ImageProfile, dask_gateway_version: str) -> str:

@@ -17,6 +17,7 @@ from config.types import ChartConfig
 from render.admission import admission_manifests
 from render.catalog import image_specs, with_catalog_images
 from render.chart_values import gateway_values, operator_values
+from render.cluster_upgrades import ClusterResource, cluster_resources
 from render.clusters import declared_cluster_manifests
 from render.dashboards import dashboards_ingress_route
 from render.grafana import dashboard_config_maps
@@ -131,7 +132,7 @@ class RenderedPlatform:
     user_quotas: dict[str, list[Manifest]]
     operator: OperatorObjects
     teams: tuple[TeamObjects, ...]
-    clusters: list[Manifest]
+    clusters: list[ClusterResource]
     gateway: GatewayObjects
     network_policies: list[Manifest]
     admission: list[Manifest]
@@ -277,7 +278,7 @@ def render_platform(stack: PlatformConfig, secrets: SecretConfig) -> RenderedPla
         user_quotas=user_quota_manifests(config),
         operator=operator_objects(config),
         teams=tuple(team_objects(team, config.namespaces.user_pod_security) for team in config.teams),
-        clusters=declared_cluster_manifests(config),
+        clusters=cluster_resources(declared_cluster_manifests(config)),
         gateway=gateway,
         network_policies=network_policies(config),
         admission=admission_manifests(config),

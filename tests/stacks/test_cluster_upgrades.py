@@ -23,8 +23,8 @@ from dask_kubernetes.operator.controller.controller import (
     build_worker_deployment_spec,
 )
 
-from components.clusters import cluster_spec_digest
 from config.stack import PROJECT, PROJECT_DIR, cli_config
+from render.cluster_upgrades import cluster_spec_digest
 from tests.helpers import PropertyPath, Resources, covers, find, plan_changes, plan_variant, property_path, stack_plan
 
 DASK = "kubernetes:kubernetes.dask.org/v1"
