@@ -105,8 +105,7 @@ class DaskPlatform(pulumi.ComponentResource):
         if rendered.admission:
             AdmissionPolicy(f"{name}-admission", rendered.admission, self.provider, opts=child)
         if rendered.monitoring is not None:
-            monitors, dashboards = rendered.monitoring.pod_monitors, rendered.monitoring.dashboards
-            Monitoring(f"{name}-monitoring", monitors, dashboards, self.every_namespace, self.provider, opts=child)
+            Monitoring(f"{name}-monitoring", rendered.monitoring, self.every_namespace, self.provider, opts=child)
         self.session = self._session(name, rendered.session) if rendered.session is not None else None
         self.smoke_check = self._smoke_check(name, rendered.smoke_check) if rendered.smoke_check is not None else None
 
