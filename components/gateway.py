@@ -6,14 +6,8 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components.kubernetes import ChartRelease, declare, helm_release, secret_from_config
-from render.dashboards import dashboards_ingress_route
-from render.names import (
-    GATEWAY_RELEASE,
-    JUPYTERHUB_TOKEN_KEY,
-    JUPYTERHUB_TOKEN_SECRET,
-    PASSWORD_SECRET_KEY,
-    PASSWORD_SECRET_NAME,
-)
+from render.names import GATEWAY_RELEASE
+from render.platform import GatewayObjects
 
 
 class DaskGateway(pulumi.ComponentResource):
@@ -23,13 +17,14 @@ class DaskGateway(pulumi.ComponentResource):
     def __init__(
         self,
         name: str,
-        release: ChartRelease,
+        objects: GatewayObjects,
+        namespace: pulumi.Resource,
         password: pulumi.Output[str] | None,
         provider: k8s.Provider,
         hub_token: pulumi.Output[str] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        """``password`` and ``hub_token``, when given, become the Secrets ``values`` reads them from.
+        """``password`` and ``hub_token`` fill the Secrets ``objects`` has for them, which the values read.
 
         The release waits for its namespace and that Secret only. Not for the namespaces clusters start in: the
         chart declares nothing in them (its controller's access to them is a ClusterRole), and the gateway only
@@ -38,42 +33,26 @@ class DaskGateway(pulumi.ComponentResource):
         """
         super().__init__("dask-platform:gateway:DaskGateway", name, None, opts)
         child = pulumi.ResourceOptions(parent=self, provider=provider)
-        namespace_name = release.namespace_name
-        needs: list[pulumi.Resource] = [release.namespace]
-        in_namespace = pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[release.namespace]))
-        if password is not None:
+        chart = objects.chart
+        needs: list[pulumi.Resource] = [namespace]
+        in_namespace = pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[namespace]))
+        if objects.password_secret is not None:
+            needs.append(secret_from_config(f"{name}-password", objects.password_secret, password, in_namespace))
+        if objects.hub_token_secret is not None:
             needs.append(
-                secret_from_config(
-                    f"{name}-password",
-                    PASSWORD_SECRET_NAME,
-                    namespace_name,
-                    password,
-                    in_namespace,
-                    PASSWORD_SECRET_KEY,
-                )
-            )
-        if hub_token is not None:
-            needs.append(
-                secret_from_config(
-                    f"{name}-jupyterhub-token",
-                    JUPYTERHUB_TOKEN_SECRET,
-                    namespace_name,
-                    hub_token,
-                    in_namespace,
-                    JUPYTERHUB_TOKEN_KEY,
-                )
+                secret_from_config(f"{name}-jupyterhub-token", objects.hub_token_secret, hub_token, in_namespace)
             )
         self.chart = helm_release(
             f"{name}-chart",
             GATEWAY_RELEASE,
             "dask-gateway",
-            release,
+            ChartRelease(chart.chart, namespace, chart.namespace, chart.values),
             pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=needs)),
         )
         # After the chart, which installs traefik's CRDs: dashboards go through the API's authentication.
         self.dashboards_route = declare(
             f"{name}-dashboards-route",
-            dashboards_ingress_route(namespace_name),
+            objects.dashboards_route,
             pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[self.chart])),
         )
-        self.register_outputs({"chartVersion": release.chart.version})
+        self.register_outputs({"chartVersion": chart.chart.version})

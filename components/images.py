@@ -12,16 +12,39 @@ so Pulumi builds the base first and the derived image builds FROM exactly what w
 
 from __future__ import annotations
 
+from typing import Any
+
 import pulumi
 import pulumi_docker_build as docker_build
 
 from components.stack import Secrets
-from config.images import ImagesConfig
-from render.catalog import PIP_INDEX_SECRET, ImageSpec
+from render.catalog import PIP_INDEX_SECRET
+from render.image_spec import ImageBuild
 
 
-def _registry_host(registry: str) -> str:
-    return registry.split("/", 1)[0]
+def _registry_login(build: ImageBuild, secrets: Secrets) -> list[docker_build.RegistryArgs] | None:
+    if build.registry_username is None or secrets.registry_password is None:
+        return None
+    return [
+        docker_build.RegistryArgs(
+            address=build.registry_host, username=build.registry_username, password=secrets.registry_password
+        )
+    ]
+
+
+def _cache(build: ImageBuild, key: str) -> dict[str, Any]:
+    """A registry build cache per image, or none."""
+    if not build.cache:
+        return {"cache_from": None, "cache_to": None}
+    ref = f"{build.cache_repository}:{key}"
+    return {
+        "cache_from": [docker_build.CacheFromArgs(registry=docker_build.CacheFromRegistryArgs(ref=ref))],
+        "cache_to": [
+            docker_build.CacheToArgs(
+                registry=docker_build.CacheToRegistryArgs(ref=ref, mode=docker_build.CacheMode.MAX, image_manifest=True)
+            )
+        ],
+    }
 
 
 class ImageCatalog(pulumi.ComponentResource):
@@ -30,34 +53,22 @@ class ImageCatalog(pulumi.ComponentResource):
     def __init__(
         self,
         name: str,
-        images: ImagesConfig,
-        push: bool,
-        specs: list[ImageSpec],
+        build: ImageBuild,
         secrets: Secrets,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("dask-platform:images:ImageCatalog", name, None, opts)
-        cache = push if images.cache is None else images.cache
-        registries = None
-        if images.registry_username is not None and secrets.registry_password is not None:
-            registries = [
-                docker_build.RegistryArgs(
-                    address=_registry_host(images.registry),
-                    username=images.registry_username,
-                    password=secrets.registry_password,
-                )
-            ]
+        registries = _registry_login(build, secrets)
         build_secrets = (
             {PIP_INDEX_SECRET: secrets.pip_extra_index_url} if secrets.pip_extra_index_url is not None else None
         )
         self.images: dict[str, docker_build.Image] = {}
-        for spec in specs:
+        for spec in build.specs:
             build_args: dict[str, pulumi.Input[str]] = dict(spec.build_args)
             if spec.base is not None:
                 build_args["BASE_IMAGE"] = self.images[spec.base].ref
             if spec.kernel_base is not None:
                 build_args["KERNEL_IMAGE"] = self.images[spec.kernel_base].ref
-            cache_ref = f"{images.registry}/dask/build-cache:{spec.key}"
             self.images[spec.key] = docker_build.Image(
                 f"{name}-{spec.key}",
                 tags=[spec.reference],
@@ -65,28 +76,13 @@ class ImageCatalog(pulumi.ComponentResource):
                 dockerfile=docker_build.DockerfileArgs(location=spec.dockerfile),
                 target=spec.stage,
                 build_args=build_args,
-                platforms=[docker_build.Platform(platform) for platform in images.platforms],
-                push=push,
-                load=not push,
+                platforms=[docker_build.Platform(platform) for platform in build.platforms],
+                push=build.push,
+                load=not build.push,
                 registries=registries,
                 secrets=build_secrets,
-                cache_from=(
-                    [docker_build.CacheFromArgs(registry=docker_build.CacheFromRegistryArgs(ref=cache_ref))]
-                    if cache
-                    else None
-                ),
-                cache_to=(
-                    [
-                        docker_build.CacheToArgs(
-                            registry=docker_build.CacheToRegistryArgs(
-                                ref=cache_ref, mode=docker_build.CacheMode.MAX, image_manifest=True
-                            )
-                        )
-                    ]
-                    if cache
-                    else None
-                ),
+                **_cache(build, spec.key),
                 opts=pulumi.ResourceOptions(parent=self),
             )
-        self.references = {spec.key: spec.reference for spec in specs}
+        self.references = build.references
         self.register_outputs({"references": self.references})

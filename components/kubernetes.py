@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,32 +13,24 @@ from pydantic.alias_generators import to_snake
 
 from config.types import ChartConfig
 from render.chart_pods import hardened_workload
-from render.names import PASSWORD_SECRET_KEY
-from render.secrets import opaque_secret
+from render.secrets import ConfigSecret
 
-_RESOURCE_CLASSES: dict[tuple[str, str], type[pulumi.CustomResource]] = {
-    ("v1", "Namespace"): k8s.core.v1.Namespace,
-    ("v1", "ServiceAccount"): k8s.core.v1.ServiceAccount,
-    ("v1", "Secret"): k8s.core.v1.Secret,
-    ("v1", "ConfigMap"): k8s.core.v1.ConfigMap,
-    ("v1", "ResourceQuota"): k8s.core.v1.ResourceQuota,
-    ("v1", "LimitRange"): k8s.core.v1.LimitRange,
-    ("apps/v1", "Deployment"): k8s.apps.v1.Deployment,
-    ("batch/v1", "Job"): k8s.batch.v1.Job,
-    ("rbac.authorization.k8s.io/v1", "ClusterRole"): k8s.rbac.v1.ClusterRole,
-    ("rbac.authorization.k8s.io/v1", "Role"): k8s.rbac.v1.Role,
-    ("rbac.authorization.k8s.io/v1", "RoleBinding"): k8s.rbac.v1.RoleBinding,
-    ("rbac.authorization.k8s.io/v1", "ClusterRoleBinding"): k8s.rbac.v1.ClusterRoleBinding,
-    ("networking.k8s.io/v1", "NetworkPolicy"): k8s.networking.v1.NetworkPolicy,
-    (
-        "admissionregistration.k8s.io/v1",
-        "ValidatingAdmissionPolicy",
-    ): k8s.admissionregistration.v1.ValidatingAdmissionPolicy,
-    (
-        "admissionregistration.k8s.io/v1",
-        "ValidatingAdmissionPolicyBinding",
-    ): k8s.admissionregistration.v1.ValidatingAdmissionPolicyBinding,
-}
+
+def sdk_class(api_version: str, kind: str) -> type[pulumi.CustomResource] | None:
+    """The SDK's typed class of a built-in kind, found by its API group and version (``rbac.authorization.k8s.io/v1``
+    ``ClusterRole`` is ``k8s.rbac.v1.ClusterRole``); None for a custom resource's kind.
+
+    Built-in groups are the core group (no name), unqualified names (``apps``, ``batch``) and ``*.k8s.io``; any
+    other group (``kubernetes.dask.org``, ``monitoring.coreos.com``) belongs to a CRD.
+    """
+    group, _, version = api_version.rpartition("/")
+    if "." in group and not group.endswith(".k8s.io"):
+        return None
+    module = getattr(getattr(k8s, group.split(".")[0] or "core", None), version, None)
+    resource_class = getattr(module, kind, None)
+    if isinstance(resource_class, type) and issubclass(resource_class, pulumi.CustomResource):
+        return resource_class
+    return None
 
 
 def declare(
@@ -53,7 +45,7 @@ def declare(
     resources) becomes a ``CustomResource``.
     """
     api_version, kind = manifest["apiVersion"], manifest["kind"]
-    resource_class = _RESOURCE_CLASSES.get((api_version, kind))
+    resource_class = sdk_class(api_version, kind)
     if resource_class is None:
         # A custom resource takes its top-level fields (spec, and any other) as they are written.
         fields = {key: value for key, value in manifest.items() if key not in ("apiVersion", "kind")}
@@ -63,17 +55,34 @@ def declare(
     return resource_class(name, **arguments, **extra, opts=opts)
 
 
-def secret_from_config(
-    name: str,
-    secret_name: str,
-    namespace: str,
-    value: pulumi.Output[str],
+def declare_in_namespaces(
+    prefix: str,
+    manifests: Sequence[Mapping[str, Any]],
+    namespaces: Mapping[str, pulumi.Resource] | None,
     opts: pulumi.ResourceOptions,
-    key: str = PASSWORD_SECRET_KEY,
+) -> list[pulumi.CustomResource]:
+    """Each namespaced manifest as ``<prefix>-<namespace>-<name>``, after the resource of its namespace in
+    ``namespaces`` and nothing else; ``None`` for namespaces the program does not declare (they wait for nothing).
+    """
+    declared: list[pulumi.CustomResource] = []
+    for manifest in manifests:
+        metadata = manifest["metadata"]
+        needs = [namespaces[metadata["namespace"]]] if namespaces is not None else None
+        each = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=needs))
+        declared.append(declare(f"{prefix}-{metadata['namespace']}-{metadata['name']}", manifest, each))
+    return declared
+
+
+def secret_from_config(
+    name: str, secret: ConfigSecret, value: pulumi.Output[str] | None, opts: pulumi.ResourceOptions
 ) -> pulumi.CustomResource:
-    """A Secret holding one value of the stack's secret config under ``key``; the value stays a Pulumi secret
+    """A Secret holding one value of the stack's secret config under its key; the value stays a Pulumi secret
     all the way into the cluster."""
-    return declare(name, opaque_secret(secret_name, namespace), opts, string_data={key: value})
+    if value is None:
+        raise ValueError(
+            f"the Secret {secret.manifest['metadata']['name']} needs a secret config value the stack lacks"
+        )
+    return declare(name, secret.manifest, opts, string_data={secret.key: value})
 
 
 @dataclass(frozen=True)

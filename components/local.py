@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 import pulumi
 import pulumi_docker as docker
 
-from render.local import LocalRuntimeSpec, SecretFile, secret_file_content
+from render.local import LocalContainer, LocalRuntimeSpec, SecretFile, secret_file_content
 
 
 def secret_upload(secret: SecretFile, password: pulumi.Output[str]) -> docker.ContainerUploadArgs:
@@ -45,39 +46,42 @@ class LocalRuntime(pulumi.ComponentResource):
             needs: list[pulumi.Resource] = [images[container.image_key], self.network]
             needs += [self.volumes[mount.volume] for mount in container.volumes]
             needs += [self.containers[other] for other in container.needs]
-            check = container.health_check
             self.containers[container.name] = docker.Container(
                 f"{name}-{container.name}",
-                name=container.name,
-                image=container.image,
-                command=list(container.command),
-                envs=[f"{name}={value}" for name, value in sorted(container.env.items())],
-                uploads=[secret_upload(secret, password) for secret in container.secret_files],
-                ports=[
-                    docker.ContainerPortArgs(internal=port.internal, external=port.external, ip=port.ip)
-                    for port in container.ports
-                ],
-                networks_advanced=[
-                    docker.ContainerNetworksAdvancedArgs(
-                        name=self.network.name, aliases=list(container.aliases) or None
-                    )
-                ],
-                healthcheck=docker.ContainerHealthcheckArgs(
-                    tests=list(check.test),
-                    interval=check.interval,
-                    timeout=check.timeout,
-                    retries=check.retries,
-                    start_period=check.start_period,
-                ),
-                volumes=[
-                    docker.ContainerVolumeArgs(volume_name=mount.volume, container_path=mount.path)
-                    for mount in container.volumes
-                ],
-                restart=container.restart,
-                cpus=f"{container.cpus:g}",
-                memory=container.memory_mb,
-                wait=container.wait_healthy,
-                wait_timeout=180 if container.wait_healthy else None,
+                **self._container_args(container, password),
                 opts=pulumi.ResourceOptions(parent=self, depends_on=needs),
             )
         self.register_outputs({"network": spec.network, "containers": list(self.containers)})
+
+    def _container_args(self, container: LocalContainer, password: pulumi.Output[str]) -> dict[str, Any]:
+        check = container.health_check
+        return {
+            "name": container.name,
+            "image": container.image,
+            "command": list(container.command),
+            "envs": [f"{name}={value}" for name, value in sorted(container.env.items())],
+            "uploads": [secret_upload(secret, password) for secret in container.secret_files],
+            "ports": [
+                docker.ContainerPortArgs(internal=port.internal, external=port.external, ip=port.ip)
+                for port in container.ports
+            ],
+            "networks_advanced": [
+                docker.ContainerNetworksAdvancedArgs(name=self.network.name, aliases=list(container.aliases) or None)
+            ],
+            "healthcheck": docker.ContainerHealthcheckArgs(
+                tests=list(check.test),
+                interval=check.interval,
+                timeout=check.timeout,
+                retries=check.retries,
+                start_period=check.start_period,
+            ),
+            "volumes": [
+                docker.ContainerVolumeArgs(volume_name=mount.volume, container_path=mount.path)
+                for mount in container.volumes
+            ],
+            "restart": container.restart,
+            "cpus": f"{container.cpus:g}",
+            "memory": container.memory_mb,
+            "wait": container.wait_healthy,
+            "wait_timeout": 180 if container.wait_healthy else None,
+        }

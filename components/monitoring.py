@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Mapping
 
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.kubernetes import declare
+from components.kubernetes import declare_in_namespaces
+from render.platform import MonitoringObjects
 
 
 class Monitoring(pulumi.ComponentResource):
@@ -18,25 +18,13 @@ class Monitoring(pulumi.ComponentResource):
     def __init__(
         self,
         name: str,
-        monitors: Sequence[Mapping[str, Any]],
-        dashboards: Sequence[Mapping[str, Any]],
+        objects: MonitoringObjects,
         namespaces: Mapping[str, pulumi.Resource],
         provider: k8s.Provider,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("dask-platform:monitoring:Monitoring", name, None, opts)
-        for manifest in monitors:
-            metadata = manifest["metadata"]
-            declare(
-                f"{name}-{metadata['namespace']}-{metadata['name']}",
-                manifest,
-                pulumi.ResourceOptions(parent=self, provider=provider, depends_on=[namespaces[metadata["namespace"]]]),
-            )
-        for manifest in dashboards:
-            metadata = manifest["metadata"]
-            declare(
-                f"{name}-{metadata['namespace']}-{metadata['name']}",
-                manifest,
-                pulumi.ResourceOptions(parent=self, provider=provider),
-            )
-        self.register_outputs({"monitors": len(monitors), "dashboards": len(dashboards)})
+        child = pulumi.ResourceOptions(parent=self, provider=provider)
+        declare_in_namespaces(name, objects.pod_monitors, namespaces, child)
+        declare_in_namespaces(name, objects.dashboards, None, child)
+        self.register_outputs({"monitors": len(objects.pod_monitors), "dashboards": len(objects.dashboards)})

@@ -9,16 +9,16 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components.kubernetes import declare
-from render.namespaces import namespace
 
 
 class Namespaces(pulumi.ComponentResource):
-    """One Namespace per name, each with the platform label and its Pod Security level."""
+    """One Namespace per name (``render.platform.namespace_manifests``): the platform label and its Pod Security
+    level."""
 
     def __init__(
         self,
         name: str,
-        levels: Mapping[str, str],
+        manifests: Mapping[str, Mapping[str, Any]],
         protect: bool,
         provider: k8s.Provider,
         opts: pulumi.ResourceOptions | None = None,
@@ -26,7 +26,7 @@ class Namespaces(pulumi.ComponentResource):
         super().__init__("dask-platform:namespaces:Namespaces", name, None, opts)
         child = pulumi.ResourceOptions(parent=self, provider=provider, protect=protect)
         self.by_name: dict[str, pulumi.CustomResource] = {
-            each: declare(each, namespace(each, level), child) for each, level in levels.items()
+            each: declare(each, manifest, child) for each, manifest in manifests.items()
         }
         self.register_outputs({"names": list(self.by_name)})
 

@@ -8,7 +8,7 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.kubernetes import declare
+from components.kubernetes import declare_in_namespaces
 
 
 class NetworkPolicies(pulumi.ComponentResource):
@@ -23,11 +23,5 @@ class NetworkPolicies(pulumi.ComponentResource):
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("dask-platform:network:NetworkPolicies", name, None, opts)
-        for manifest in manifests:
-            metadata = manifest["metadata"]
-            declare(
-                f"{name}-{metadata['namespace']}-{metadata['name']}",
-                manifest,
-                pulumi.ResourceOptions(parent=self, provider=provider, depends_on=[namespaces[metadata["namespace"]]]),
-            )
+        declare_in_namespaces(name, manifests, namespaces, pulumi.ResourceOptions(parent=self, provider=provider))
         self.register_outputs({"count": len(manifests)})

@@ -9,7 +9,7 @@ import pulumi_kubernetes as k8s
 
 from components.kubernetes import ChartRelease, declare, helm_release
 from render.names import OPERATOR_RELEASE
-from render.rbac import user_cluster_role, user_cluster_role_binding, user_role_binding, user_service_account
+from render.platform import OperatorObjects
 
 
 class DaskOperator(pulumi.ComponentResource):
@@ -23,15 +23,16 @@ class DaskOperator(pulumi.ComponentResource):
     def __init__(
         self,
         name: str,
-        release: ChartRelease,
-        user_namespaces: Mapping[str, pulumi.Resource],
-        cluster_wide_access: bool,
+        objects: OperatorObjects,
+        namespaces: Mapping[str, pulumi.Resource],
         provider: k8s.Provider,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        """``user_namespaces`` maps each user namespace's name to its Namespace resource."""
+        """``namespaces`` maps the release's and each user namespace's name to its Namespace resource."""
         super().__init__("dask-platform:operator:DaskOperator", name, None, opts)
         child = pulumi.ResourceOptions(parent=self, provider=provider)
+        chart = objects.chart
+        release = ChartRelease(chart.chart, namespaces[chart.namespace], chart.namespace, chart.values)
         self.chart = helm_release(
             f"{name}-chart",
             OPERATOR_RELEASE,
@@ -40,36 +41,40 @@ class DaskOperator(pulumi.ComponentResource):
             pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[release.namespace])),
         )
         """The release; its CRDs are what declared clusters wait for."""
-        self.user_role = declare(f"{name}-user", user_cluster_role(), child)
+        self.user_role = declare(f"{name}-user", objects.user_role, child)
         self.service_accounts: dict[str, pulumi.CustomResource] = {
             each: declare(
                 f"{name}-user-{each}",
-                user_service_account(each),
-                pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[resource])),
+                manifest,
+                pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[namespaces[each]])),
             )
-            for each, resource in user_namespaces.items()
+            for each, manifest in objects.service_accounts.items()
         }
         """The ``dask-user`` ServiceAccount of each user namespace, by namespace name."""
-        if cluster_wide_access:
+        self.bindings = self._bindings(name, objects, child)
+        self.register_outputs({"chartVersion": chart.chart.version, "namespace": chart.namespace})
+
+    def _bindings(
+        self, name: str, objects: OperatorObjects, child: pulumi.ResourceOptions
+    ) -> list[pulumi.CustomResource]:
+        if objects.cluster_binding is not None:
             # One binding names every ServiceAccount, so it needs them all.
             needs: list[pulumi.Resource] = [self.user_role, *self.service_accounts.values()]
-            self.bindings = [
+            return [
                 declare(
                     f"{name}-user",
-                    user_cluster_role_binding(user_namespaces),
+                    objects.cluster_binding,
                     pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=needs)),
                 )
             ]
-        else:
-            # Each namespace's binding names only that namespace's ServiceAccount.
-            self.bindings = [
-                declare(
-                    f"{name}-user-{each}",
-                    user_role_binding(each),
-                    pulumi.ResourceOptions.merge(
-                        child, pulumi.ResourceOptions(depends_on=[self.user_role, service_account])
-                    ),
-                )
-                for each, service_account in self.service_accounts.items()
-            ]
-        self.register_outputs({"chartVersion": release.chart.version, "namespace": release.namespace_name})
+        # Each namespace's binding names only that namespace's ServiceAccount.
+        return [
+            declare(
+                f"{name}-user-{each}",
+                manifest,
+                pulumi.ResourceOptions.merge(
+                    child, pulumi.ResourceOptions(depends_on=[self.user_role, self.service_accounts[each]])
+                ),
+            )
+            for each, manifest in objects.namespace_bindings.items()
+        ]

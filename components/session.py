@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 import pulumi
 import pulumi_kubernetes as k8s
 
 from components.kubernetes import declare, secret_from_config
-from render.session import SESSION_PASSWORD_SECRET
+from render.platform import SessionObjects
 
 
 class DaskSession(pulumi.ComponentResource):
@@ -18,7 +15,7 @@ class DaskSession(pulumi.ComponentResource):
     def __init__(
         self,
         name: str,
-        deployment: Mapping[str, Any],
+        objects: SessionObjects,
         password: pulumi.Output[str] | None,
         namespace: pulumi.Resource,
         service_account: pulumi.Resource,
@@ -27,8 +24,7 @@ class DaskSession(pulumi.ComponentResource):
         provider: k8s.Provider,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        """``deployment`` must read the password from ``SESSION_PASSWORD_SECRET`` exactly when ``password`` is
-        given (``render.session.session_deployment``).
+        """``password`` fills the session's copy of the gateway password, when ``objects`` has one.
 
         The Deployment waits for what its pod needs: its ``namespace``, the ``service_account`` it runs as, its
         password Secret, the ``gateway`` release it talks to and, when the catalog builds it, the ``image``
@@ -36,21 +32,15 @@ class DaskSession(pulumi.ComponentResource):
         """
         super().__init__("dask-platform:session:DaskSession", name, None, opts)
         child = pulumi.ResourceOptions(parent=self, provider=provider)
-        namespace_name = deployment["metadata"]["namespace"]
         needs: list[pulumi.Resource] = [namespace, service_account, gateway]
         if image is not None:
             needs.append(image)
-        if password is not None:
+        if objects.password_secret is not None:
+            in_namespace = pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[namespace]))
             needs.append(
-                secret_from_config(
-                    f"{name}-gateway-password",
-                    SESSION_PASSWORD_SECRET,
-                    namespace_name,
-                    password,
-                    pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[namespace])),
-                )
+                secret_from_config(f"{name}-gateway-password", objects.password_secret, password, in_namespace)
             )
         self.deployment = declare(
-            name, deployment, pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=needs))
+            name, objects.deployment, pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=needs))
         )
-        self.register_outputs({"namespace": namespace_name})
+        self.register_outputs({"namespace": objects.namespace})

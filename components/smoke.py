@@ -8,7 +8,8 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components.kubernetes import declare, secret_from_config
-from render.smoke import SmokeCheckObjects, first_worker_seconds
+from render.platform import SmokeCheckSpec
+from render.smoke import first_worker_seconds
 
 
 class SmokeCheck(pulumi.ComponentResource):
@@ -24,7 +25,7 @@ class SmokeCheck(pulumi.ComponentResource):
     def __init__(
         self,
         name: str,
-        objects: SmokeCheckObjects,
+        spec: SmokeCheckSpec,
         password: pulumi.Output[str] | None,
         namespace: pulumi.Resource,
         platform: Sequence[pulumi.Resource],
@@ -33,6 +34,7 @@ class SmokeCheck(pulumi.ComponentResource):
     ) -> None:
         super().__init__("dask-platform:smoke:SmokeCheck", name, None, opts)
         child = pulumi.ResourceOptions(parent=self, provider=provider)
+        objects = spec.objects
         in_namespace = pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[namespace]))
         account = declare(f"{name}-account", objects.service_account, in_namespace)
         role = declare(f"{name}-role", objects.role, in_namespace)
@@ -49,14 +51,8 @@ class SmokeCheck(pulumi.ComponentResource):
         )
         module = declare(f"{name}-module", objects.module, in_namespace)
         needs: list[pulumi.Resource] = [namespace, account, binding, result, module, *platform]
-        if objects.password_secret is not None:
-            if password is None:
-                raise ValueError("the check reads a gateway password, but the stack has none")
-            needs.append(
-                secret_from_config(
-                    f"{name}-password", objects.password_secret, objects.namespace, password, in_namespace
-                )
-            )
+        if spec.password_secret is not None:
+            needs.append(secret_from_config(f"{name}-password", spec.password_secret, password, in_namespace))
         self.job = declare(
             f"{name}-job", objects.job, pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=needs))
         )

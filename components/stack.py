@@ -11,6 +11,7 @@ from pulumi.runtime import config as runtime_config
 from config.platform import PlatformConfig
 from config.stack import PROJECT, ConfigError, read_stack
 from render.catalog import check_catalog
+from render.platform import SecretConfig
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,13 @@ class Secrets:
     """A private package index for image builds; reaches them as a build secret, never as a build argument."""
     jupyterhub_api_token: pulumi.Output[str] | None = None
     """The gateway's JupyterHub API token, when the stack holds it rather than naming an existing Secret."""
+
+    def given(self) -> SecretConfig:
+        """Which values the stack holds: what the render layer may know of them."""
+        return SecretConfig(
+            gateway_password=self.gateway_password is not None,
+            jupyterhub_api_token=self.jupyterhub_api_token is not None,
+        )
 
 
 @dataclass(frozen=True)

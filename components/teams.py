@@ -8,10 +8,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components.kubernetes import declare
-from config.teams import TeamConfig
-from render.namespaces import namespace
-from render.rbac import user_role_binding, user_service_account
-from render.teams import team_limit_range, team_quota
+from render.platform import TeamObjects
 
 
 class Teams(pulumi.ComponentResource):
@@ -21,8 +18,7 @@ class Teams(pulumi.ComponentResource):
     def __init__(
         self,
         name: str,
-        teams: Sequence[TeamConfig],
-        pod_security: str,
+        teams: Sequence[TeamObjects],
         protect: bool,
         user_role: pulumi.Resource,
         provider: k8s.Provider,
@@ -36,22 +32,20 @@ class Teams(pulumi.ComponentResource):
         for team in teams:
             prefix = f"{name}-{team.name}"
             team_namespace = declare(
-                prefix,
-                namespace(team.name, pod_security),
-                pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(protect=protect)),
+                prefix, team.namespace, pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(protect=protect))
             )
             self.namespaces[team.name] = team_namespace
             in_namespace = pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[team_namespace]))
-            service_account = declare(f"{prefix}-user", user_service_account(team.name), in_namespace)
+            service_account = declare(f"{prefix}-user", team.service_account, in_namespace)
             declare(
                 f"{prefix}-user",
-                user_role_binding(team.name),
+                team.role_binding,
                 pulumi.ResourceOptions.merge(
                     child, pulumi.ResourceOptions(depends_on=[team_namespace, service_account, user_role])
                 ),
             )
             self.quotas[team.name] = [
-                declare(f"{prefix}-quota", team_quota(team), in_namespace),
-                declare(f"{prefix}-defaults", team_limit_range(team), in_namespace),
+                declare(f"{prefix}-quota", team.quota, in_namespace),
+                declare(f"{prefix}-defaults", team.limit_range, in_namespace),
             ]
         self.register_outputs({"names": list(self.namespaces)})

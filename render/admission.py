@@ -27,6 +27,7 @@ from typing import Any
 
 from config.clusters import worker_group_name
 from config.platform import PlatformConfig
+from render.cluster_upgrades import ATTACHED_KINDS
 from render.names import (
     DECLARED_LABEL,
     PLATFORM_LABEL,
@@ -41,16 +42,11 @@ CREDENTIALS_PREFIX = "dask-credentials-"
 GATEWAY_LABEL_PREFIX = "gateway.dask.org/"
 NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"
 DASK_GROUP = "kubernetes.dask.org"
-DASK_RESOURCES = (
-    "daskclusters",
-    "daskworkergroups",
-    "daskjobs",
-    "daskautoscalers",
-    "daskclusters/scale",
-    "daskworkergroups/scale",
-)
-ATTACHED_KINDS = ("DaskWorkerGroup", "DaskAutoscaler")
-"""Kinds that name the DaskCluster they join in ``spec.cluster``."""
+DASK_KINDS = ("daskclusters", "daskworkergroups", "daskjobs", "daskautoscalers")
+"""The operator's custom resources, by plural name."""
+SCALED_KINDS = DASK_KINDS[:2]
+"""Those with a ``/scale`` subresource: scaling a declared cluster is a change the policy must see too."""
+DASK_RESOURCES = (*DASK_KINDS, *(f"{plural}/scale" for plural in SCALED_KINDS))
 
 POD_SPECS: dict[str, tuple[str, ...]] = {
     "Pod": ("spec",),

@@ -20,45 +20,47 @@ starts with a digest of its inputs, so a lock whose inputs changed is caught her
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
 
 from config.gateway import GatewayConfig
 from config.images import CATALOG_IMAGES, ImageProfile, ImagesConfig, ProcessorConfig, Target
 from config.platform import PlatformConfig
 from config.stack import PROJECT_DIR
 from render.gateway_options import gateway_config_source, gateway_data_text, gateway_options_data
-from render.kernels import dask_config_text, jupyter_server_config, kernel_dask_configs
+from render.image_spec import (
+    TINI_VERSION,
+    ImageKind,
+    ImageSpec,
+    Recipe,
+    file_digest,
+    json_digest,
+    tagged_spec,
+    version_key,
+)
+from render.jupyter_images import (
+    JUPYTER_KERNEL_REQUIREMENTS,
+    JUPYTER_REQUIREMENTS,
+    jupyter_server_lock,
+    jupyter_specs,
+    kernel_lock,
+)
+from render.kernels import kernel_dask_configs
 from render.names import LOCAL_PASSWORD_FILE, PASSWORD_ENV, PROMETHEUS_CLIENT_VERSION
 
-TINI_VERSION = "0.19.0-1+b3"
-"""tini as packaged in Debian ``config.images.DEBIAN_RELEASE``; pinned like every other input of an image."""
 LOCK_PLATFORM = "x86_64-manylinux_2_36"
 """The platform locks are resolved for: glibc 2.36 is Debian bookworm's, so every locked wheel runs on the images."""
-DIGEST_LENGTH = 12
-JUPYTER_BUILD_REPOSITORY = "jupyter-build"
-"""Where the Jupyter image's intermediate layers (JupyterLab alone, then one kernel at a time) are kept."""
 LOCK_HEADER = "# dask-platform lock, inputs sha256:"
 
-BASE_DOCKERFILE = "images/base/Dockerfile"
+BASE_IMAGE = Recipe("images/base", "images/base/Dockerfile")
 DERIVED_DOCKERFILE = "images/derived/Dockerfile"
-JUPYTER_DOCKERFILE = "images/jupyter/Dockerfile"
-JUPYTER_KERNEL_DOCKERFILE = "images/jupyter/kernel.Dockerfile"
-JUPYTER_REQUIREMENTS = "images/jupyter/requirements.txt"
-JUPYTER_KERNEL_REQUIREMENTS = "images/jupyter/kernel-requirements.txt"
-JUPYTER_DASK_CONFIG = "images/jupyter/dask-labextension.yaml"
 PIP_INDEX_SECRET = "pip_extra_index_url"
 """The build secret (id) that carries a private package index URL to every ``pip install`` in the Dockerfiles."""
 
 PINNED_TOGETHER = ("dask", "distributed", "dask-gateway")
 """The packages whose versions must be identical across a profile's images for clients to talk to clusters."""
-
-ImageKind = Literal["base", "processor", "staging", "jupyter"]
 
 
 @dataclass(frozen=True)
@@ -71,37 +73,6 @@ class LockSpec:
     requirement_files: tuple[str, ...] = ()
     constraints: tuple[str, ...] = ()
     """Locks whose pins this one must keep, so an image and the image it builds FROM never disagree."""
-
-
-@dataclass(frozen=True)
-class ImageSpec:
-    """Everything needed to build one image; paths are relative to the repository root."""
-
-    key: str
-    kind: ImageKind
-    repository: str
-    tag: str
-    context: str
-    dockerfile: str
-    stage: str | None
-    build_args: dict[str, str] = field(hash=False)
-    locks: tuple[str, ...]
-    base: str | None
-    """The key of the image this one builds FROM; its reference arrives as the ``BASE_IMAGE`` build argument."""
-    kernel_base: str | None = field(default=None, kw_only=True)
-    """For a Jupyter kernel layer: the key of the k8s base image whose interpreter and environment it copies;
-    its reference arrives as the ``KERNEL_IMAGE`` build argument."""
-    target: Target | None
-    profile: str | None
-    digest: str
-
-    @property
-    def reference(self) -> str:
-        return f"{self.repository}:{self.tag}"
-
-
-def version_key(profile: ImageProfile, dask_gateway_version: str) -> str:
-    return f"py{profile.python}-dask{profile.dask}-gateway{dask_gateway_version}"
 
 
 def base_requirements(profile: ImageProfile, dask_gateway_version: str) -> tuple[str, ...]:
@@ -122,14 +93,6 @@ def _base_lock(images: ImagesConfig, profile: ImageProfile, target: Target) -> s
 def _derived_lock(images: ImagesConfig, image: ProcessorConfig) -> str:
     folder = Path(image.requirements).parent
     return str(folder / "locks" / f"{version_key(images.profiles[image.profile], images.dask_gateway_version)}.txt")
-
-
-def _kernel_lock(images: ImagesConfig, profile: ImageProfile) -> str:
-    return f"images/jupyter/locks/kernel-{version_key(profile, images.dask_gateway_version)}.txt"
-
-
-def _jupyter_server_lock(images: ImagesConfig) -> str:
-    return f"images/jupyter/locks/server-py{images.jupyter.python}.txt"
 
 
 def derived_images(images: ImagesConfig) -> dict[str, tuple[ImageKind, ProcessorConfig]]:
@@ -169,14 +132,14 @@ def lock_specs(images: ImagesConfig) -> list[LockSpec]:
     if images.jupyter.enabled:
         for profile in images.profiles.values():
             kernel = LockSpec(
-                _kernel_lock(images, profile),
+                kernel_lock(images, profile),
                 profile.python,
                 base_requirements(profile, gateway),
                 requirement_files=(JUPYTER_KERNEL_REQUIREMENTS,),
                 constraints=(_base_lock(images, profile, "k8s"),),
             )
             specs[kernel.path] = kernel
-        server = _jupyter_server_lock(images)
+        server = jupyter_server_lock(images)
         # dask-labextension drives gateway clusters from the server: the default profile's client and its pins.
         default = images.profiles[images.default_profile]
         specs[server] = LockSpec(
@@ -189,38 +152,15 @@ def lock_specs(images: ImagesConfig) -> list[LockSpec]:
     return list(specs.values())
 
 
-def _file_digest(path: Path) -> str:
-    # A missing file is content too ("missing"), so tags stay computable; check_catalog reports it.
-    return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else "missing"
-
-
-def _digest(payload: object) -> str:
-    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
-
-
 def lock_input_digest(lock: LockSpec, root: Path = PROJECT_DIR) -> str:
     """What a lock was resolved from: when this changes, the lock must be generated again."""
-    return _digest(
+    return json_digest(
         {
             "python": lock.python,
             "platform": LOCK_PLATFORM,
             "requirements": lock.requirements,
-            "files": {name: _file_digest(root / name) for name in lock.requirement_files},
-            "constraints": {name: _file_digest(root / name) for name in lock.constraints},
-        }
-    )
-
-
-def _content_digest(
-    root: Path, dockerfile: str, files: Iterable[str], build_args: dict[str, str], stage: str | None, base: str | None
-) -> str:
-    return _digest(
-        {
-            "dockerfile": _file_digest(root / dockerfile),
-            "files": {name: _file_digest(root / name) for name in sorted(files)},
-            "build_args": build_args,
-            "stage": stage,
-            "base": base,
+            "files": {name: file_digest(root / name) for name in lock.requirement_files},
+            "constraints": {name: file_digest(root / name) for name in lock.constraints},
         }
     )
 
@@ -254,46 +194,6 @@ def local_gateway_build_args(gateway: GatewayConfig) -> dict[str, str]:
     return {"GATEWAY_CONFIG": gateway_config_source(), "GATEWAY_OPTIONS": gateway_data_text(data)}
 
 
-def _spec(
-    root: Path,
-    *,
-    key: str,
-    kind: ImageKind,
-    repository: str,
-    tag_prefix: str,
-    context: str,
-    dockerfile: str,
-    build_args: dict[str, str],
-    locks: tuple[str, ...],
-    files: Iterable[str] = (),
-    stage: str | None = None,
-    base: ImageSpec | None = None,
-    kernel_base: ImageSpec | None = None,
-    target: Target | None = None,
-    profile: str | None = None,
-) -> ImageSpec:
-    """One image, tagged ``<tag_prefix>-<content digest>``: the digest covers the Dockerfile, the locks and other
-    ``files`` the image takes in, its build arguments and stage, and the digests of the images it builds on."""
-    upstream = ":".join(spec.digest for spec in (base, kernel_base) if spec is not None) or None
-    digest = _content_digest(root, dockerfile, [*locks, *files], build_args, stage, upstream)
-    return ImageSpec(
-        key=key,
-        kind=kind,
-        repository=repository,
-        tag=f"{tag_prefix}-{digest[:DIGEST_LENGTH]}",
-        context=context,
-        dockerfile=dockerfile,
-        stage=stage,
-        build_args=build_args,
-        locks=locks,
-        base=base.key if base is not None else None,
-        kernel_base=kernel_base.key if kernel_base is not None else None,
-        target=target,
-        profile=profile,
-        digest=digest,
-    )
-
-
 def _base_spec(images: ImagesConfig, name: str, target: Target, gateway: GatewayConfig | None, root: Path) -> ImageSpec:
     profile = images.profiles[name]
     locks = [_base_lock(images, profile, "k8s")]
@@ -312,14 +212,13 @@ def _base_spec(images: ImagesConfig, name: str, target: Target, gateway: Gateway
         locks.append(_base_lock(images, profile, "local"))
         build_args["LOCAL_LOCK"] = locks[1].removeprefix("images/base/")
         build_args.update(local_gateway_build_args(gateway))
-    return _spec(
+    return tagged_spec(
         root,
+        BASE_IMAGE,
         key=f"base-{name}-{target}",
         kind="base",
         repository=f"{images.registry}/dask/dask-gateway",
         tag_prefix=f"{target}-py{profile.python}-{profile.dask}",
-        context="images/base",
-        dockerfile=BASE_DOCKERFILE,
         build_args=build_args,
         locks=tuple(locks),
         stage=target,
@@ -341,14 +240,13 @@ def _derived_spec(
     }
     target = base.target
     assert target is not None
-    return _spec(
+    return tagged_spec(
         root,
+        Recipe(context, DERIVED_DOCKERFILE),
         key=f"{kind}-{target}" if kind == "staging" else f"{kind}-{name}-{target}",
         kind=kind,
         repository=f"{images.registry}/dask/{name}/{target}",
         tag_prefix=f"py{profile.python}-{profile.dask}",
-        context=context,
-        dockerfile=DERIVED_DOCKERFILE,
         build_args=build_args,
         locks=(lock,),
         # The requirements file never reaches the image; the lock resolved from it does (and moves with it).
@@ -357,71 +255,6 @@ def _derived_spec(
         target=target,
         profile=image.profile,
     )
-
-
-def _jupyter_specs(
-    images: ImagesConfig,
-    bases: dict[str, ImageSpec],
-    kernel_configs: Mapping[str, Mapping[str, Any]],
-    server_dask_config: Mapping[str, Any],
-    root: Path,
-) -> list[ImageSpec]:
-    """JupyterLab, then one layer per profile that adds its kernel, copied from the profile's k8s base image: each
-    kernel runs exactly the interpreter and environment of the clusters it drives, and nothing is downloaded but
-    ipykernel from the kernel's lock. The last layer is the Jupyter image; the others are build steps.
-
-    Each kernel's dask configuration (``kernel_configs``, by profile) arrives as the ``KERNEL_DASK_CONFIG`` build
-    argument: it holds no secret, and so it enters the layer's content digest like any other argument. The server's
-    own (``server_dask_config``: where the Dask panes find a gateway) arrives the same way."""
-    server_lock = _jupyter_server_lock(images)
-    server_args = {
-        "PYTHON_BASE": images.jupyter.python_base(),
-        "TINI_VERSION": TINI_VERSION,
-        "SERVER_LOCK": server_lock.removeprefix("images/jupyter/"),
-        "SERVER_CONFIG": dask_config_text(jupyter_server_config(images.default_profile)),
-        "SERVER_DASK_CONFIG": dask_config_text(server_dask_config),
-    }
-    previous = _spec(
-        root,
-        key="jupyter-server",
-        kind="jupyter",
-        repository=f"{images.registry}/dask/{JUPYTER_BUILD_REPOSITORY}",
-        tag_prefix=f"server-py{images.jupyter.python}",
-        context="images/jupyter",
-        dockerfile=JUPYTER_DOCKERFILE,
-        build_args=server_args,
-        locks=(server_lock,),
-        files=[JUPYTER_DASK_CONFIG],
-    )
-    specs = [previous]
-    names = list(images.profiles)
-    for position, name in enumerate(names):
-        profile, last = images.profiles[name], position == len(names) - 1
-        lock = _kernel_lock(images, profile)
-        build_args = {
-            "KERNEL_NAME": name,
-            "KERNEL_PYTHON": profile.python,
-            "DASK_VERSION": profile.dask,
-            "DASK_GATEWAY_VERSION": images.dask_gateway_version,
-            "KERNEL_LOCK": lock.removeprefix("images/jupyter/"),
-            "KERNEL_DASK_CONFIG": dask_config_text(kernel_configs[name]),
-        }
-        previous = _spec(
-            root,
-            key="jupyter" if last else f"jupyter-kernel-{name}",
-            kind="jupyter",
-            repository=f"{images.registry}/dask/{'jupyter' if last else JUPYTER_BUILD_REPOSITORY}",
-            tag_prefix=f"py{images.jupyter.python}" if last else name,
-            context="images/jupyter",
-            dockerfile=JUPYTER_KERNEL_DOCKERFILE,
-            build_args=build_args,
-            locks=(lock,),
-            base=previous,
-            kernel_base=bases[name],
-            profile=name,
-        )
-        specs.append(previous)
-    return specs
 
 
 def image_specs(
@@ -456,7 +289,7 @@ def image_specs(
         )
         # The Dask panes run in the server: where kernels have gateways of their own, they use the default profile's.
         server = configs[images.default_profile] if kernel_gateway_addresses is not None else {}
-        specs += _jupyter_specs(images, kernel_bases, configs, server, root)
+        specs += jupyter_specs(images, kernel_bases, configs, server, root)
     return specs
 
 
@@ -524,10 +357,10 @@ def check_catalog(images: ImagesConfig, root: Path = PROJECT_DIR) -> list[str]:
         paths = [_base_lock(images, profile, t) for t in ("k8s", "local")]
         paths += [_derived_lock(images, i) for _k, i in derived_images(images).values() if i.profile == name]
         if images.jupyter.enabled:
-            paths.append(_kernel_lock(images, profile))
+            paths.append(kernel_lock(images, profile))
         expected_by_lock.update(dict.fromkeys(paths, pins))
         if images.jupyter.enabled and name == images.default_profile:
-            expected_by_lock[_jupyter_server_lock(images)] = pins
+            expected_by_lock[jupyter_server_lock(images)] = pins
     for lock in lock_specs(images):
         path = root / lock.path
         if not path.is_file():

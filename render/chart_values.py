@@ -58,6 +58,28 @@ def jupyterhub_token_secret(config: PlatformConfig, token_from_secret_config: bo
     return hub.api_token_secret_name, hub.api_token_secret_key
 
 
+def _gateway_auth(
+    config: PlatformConfig, password_secret_name: str | None, token_from_secret_config: bool
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The chart's ``gateway.auth``, and the environment variable that carries a simple-auth password, if any."""
+    gateway = config.gateway
+    auth: dict[str, Any] = {"type": gateway.auth.type}
+    if gateway.auth.type == "jupyterhub":
+        hub = gateway.auth.jupyterhub
+        secret, key = jupyterhub_token_secret(config, token_from_secret_config)
+        auth["jupyterhub"] = {
+            "apiTokenFromSecretName": secret,
+            "apiTokenFromSecretKey": key,
+            "apiUrl": hub.api_url,
+            "jupyterhubServiceName": hub.service_name,
+        }
+        return auth, []
+    if password_secret_name is None:
+        return auth, []
+    reference = {"secretKeyRef": {"name": password_secret_name, "key": PASSWORD_SECRET_KEY}}
+    return auth, [{"name": PASSWORD_ENV, "valueFrom": reference}]
+
+
 def gateway_values(
     config: PlatformConfig,
     password_secret_name: str | None,
@@ -83,29 +105,8 @@ def gateway_values(
         cost_labels=gateway_cost_data(config),
         teams=config.teams,
     )
-    env: list[dict[str, Any]] = [gateway_data_env(data)]
-    auth: dict[str, Any] = {"type": gateway.auth.type}
-    if gateway.auth.type == "jupyterhub":
-        hub = gateway.auth.jupyterhub
-        secret, key = jupyterhub_token_secret(config, token_from_secret_config)
-        auth["jupyterhub"] = {
-            "apiTokenFromSecretName": secret,
-            "apiTokenFromSecretKey": key,
-            "apiUrl": hub.api_url,
-            "jupyterhubServiceName": hub.service_name,
-        }
-    elif password_secret_name is not None:
-        env.append(
-            {
-                "name": PASSWORD_ENV,
-                "valueFrom": {
-                    "secretKeyRef": {
-                        "name": password_secret_name,
-                        "key": PASSWORD_SECRET_KEY,
-                    }
-                },
-            }
-        )
+    auth, password_env = _gateway_auth(config, password_secret_name, token_from_secret_config)
+    env: list[dict[str, Any]] = [gateway_data_env(data), *password_env]
     pull_secrets = [{"name": name} for name in gateway.image_pull_secrets]
     server_image = {"name": GATEWAY_SERVER_IMAGE, "tag": gateway.chart.version}
     return {
@@ -129,12 +130,10 @@ def gateway_values(
         "controller": {"image": server_image, **_chart_pod(gateway.controller)},
         "traefik": {
             **_chart_pod(gateway.traefik),
+            # One port for the API and the schedulers' TLS traffic.
             "service": {
                 "type": gateway.service.type,
-                "ports": {
-                    "web": {"port": gateway.service.port},
-                    "tcp": {"port": "web"},
-                },
+                "ports": {"web": {"port": gateway.service.port}, "tcp": {"port": "web"}},
             },
         },
         "rbac": {"enabled": True},

@@ -94,7 +94,9 @@ def secret_file_content(secret: SecretFile, password: str) -> str:
 
 
 @dataclass(frozen=True)
-class LocalContainer:
+class ContainerRun:
+    """What any local container runs, and on which network: a long-running one or a one-shot check."""
+
     name: str
     image: str
     image_key: str
@@ -102,8 +104,13 @@ class LocalContainer:
     command: tuple[str, ...]
     env: dict[str, str]
     secret_files: tuple[SecretFile, ...]
-    ports: tuple[PublishedPort, ...]
+    """The password reaches a container as files only its user reads: never in the environment."""
     network: str
+
+
+@dataclass(frozen=True)
+class LocalContainer(ContainerRun):
+    ports: tuple[PublishedPort, ...]
     aliases: tuple[str, ...]
     health_check: HealthCheck
     volumes: tuple[VolumeMount, ...]

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
 from config.platform import PlatformConfig
-from render.local import CLIENT_AUTH_FILE, GATEWAY_PORT, LocalContainer, SecretFile
+from render.local import CLIENT_AUTH_FILE, GATEWAY_PORT, ContainerRun, LocalContainer, SecretFile
 from render.smoke import SMOKE_USER, STARTUP_ALLOWANCE, smoke_module_source
 from shipped.smoke_check import DATA_ENV, SmokeCheckData
 
@@ -23,18 +23,10 @@ MODULE_PATH = "/tmp/smoke_check.py"
 
 
 @dataclass(frozen=True)
-class LocalSmokeCheck:
-    name: str
+class LocalSmokeCheck(ContainerRun):
     gateway: str
     """The gateway container this check waits for and computes on."""
-    image: str
-    image_key: str
-    command: tuple[str, ...]
-    env: dict[str, str]
-    secret_files: tuple[SecretFile, ...]
-    """The password reaches the check as a file only its user reads, as in JupyterLab: never in the environment."""
     module: str
-    network: str
 
 
 def _check_for(config: PlatformConfig, gateway: LocalContainer) -> LocalSmokeCheck:

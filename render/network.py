@@ -14,7 +14,7 @@ not cloud metadata, not the internet.
 from __future__ import annotations
 
 import ipaddress
-from typing import Any
+from typing import Any, Literal
 
 from config.network import EgressDestination
 from config.platform import PlatformConfig
@@ -58,22 +58,24 @@ def _namespaces(names: list[str]) -> dict[str, Any]:
     return {"matchExpressions": [{"key": NAMESPACE_NAME_LABEL, "operator": "In", "values": names}]}
 
 
-def _policy(name: str, namespace: str, pods: dict[str, Any], ingress: list[dict[str, Any]]) -> dict[str, Any]:
+def _policy(
+    name: str,
+    namespace: str,
+    pods: dict[str, Any],
+    rules: list[dict[str, Any]],
+    direction: Literal["Ingress", "Egress"] = "Ingress",
+) -> dict[str, Any]:
+    """A NetworkPolicy for ``pods`` that allows ``rules`` in one direction: what no rule allows there is closed."""
     return {
         "apiVersion": NETWORK_API_VERSION,
         "kind": "NetworkPolicy",
         "metadata": {"name": name, "namespace": namespace, "labels": dict(PLATFORM_LABEL)},
-        "spec": {"podSelector": pods, "policyTypes": ["Ingress"], "ingress": ingress},
+        "spec": {"podSelector": pods, "policyTypes": [direction], direction.lower(): rules},
     }
 
 
 def _egress_policy(name: str, namespace: str, pods: dict[str, Any], egress: list[dict[str, Any]]) -> dict[str, Any]:
-    return {
-        "apiVersion": NETWORK_API_VERSION,
-        "kind": "NetworkPolicy",
-        "metadata": {"name": name, "namespace": namespace, "labels": dict(PLATFORM_LABEL)},
-        "spec": {"podSelector": pods, "policyTypes": ["Egress"], "egress": egress},
-    }
+    return _policy(name, namespace, pods, egress, "Egress")
 
 
 def _tcp(*ports: int) -> list[dict[str, Any]]:

@@ -3,12 +3,13 @@ stays a Pulumi secret Output until it reaches the cluster."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from config.clusters import DeclaredClusterConfig
 from config.platform import PlatformConfig
 from config.pods import PodSettings
-from render.names import PLATFORM_LABEL
+from render.names import PASSWORD_SECRET_KEY, PLATFORM_LABEL
 
 
 def opaque_secret(name: str, namespace: str) -> dict[str, Any]:
@@ -18,6 +19,19 @@ def opaque_secret(name: str, namespace: str) -> dict[str, Any]:
         "metadata": {"name": name, "namespace": namespace, "labels": PLATFORM_LABEL},
         "type": "Opaque",
     }
+
+
+@dataclass(frozen=True)
+class ConfigSecret:
+    """A Secret the program fills from the stack's secret config: its manifest, and the key the value goes under.
+    The value itself never enters the render layer."""
+
+    manifest: dict[str, Any]
+    key: str
+
+
+def config_secret(name: str, namespace: str, key: str = PASSWORD_SECRET_KEY) -> ConfigSecret:
+    return ConfigSecret(opaque_secret(name, namespace), key)
 
 
 def _cluster_parts(cluster: DeclaredClusterConfig) -> list[PodSettings]:

@@ -7,11 +7,8 @@ from typing import Any
 
 from config.clusters import GPU_RESOURCE
 from config.teams import TeamConfig
-from render.names import PLATFORM_LABEL, TEAM_LIMIT_RANGE_NAME, TEAM_QUOTA_NAME
-
-
-def _metadata(name: str, team: TeamConfig) -> dict[str, Any]:
-    return {"name": name, "namespace": team.name, "labels": dict(PLATFORM_LABEL)}
+from render.names import TEAM_QUOTA_NAME
+from render.namespaces import container_defaults, resource_quota
 
 
 def team_quota(team: TeamConfig) -> dict[str, Any]:
@@ -26,25 +23,11 @@ def team_quota(team: TeamConfig) -> dict[str, Any]:
         f"requests.{GPU_RESOURCE}": str(quota.gpus),
         "count/daskclusters.kubernetes.dask.org": str(quota.dask_clusters),
     }
-    return {
-        "apiVersion": "v1",
-        "kind": "ResourceQuota",
-        "metadata": _metadata(TEAM_QUOTA_NAME, team),
-        "spec": {"hard": hard},
-    }
+    return resource_quota(TEAM_QUOTA_NAME, team.name, hard)
 
 
 def team_limit_range(team: TeamConfig) -> dict[str, Any]:
-    """Container defaults, so that a pod without resources is admitted by the quota and counted within it."""
-    defaults = team.container_defaults.model_dump(mode="json")
-    return {
-        "apiVersion": "v1",
-        "kind": "LimitRange",
-        "metadata": _metadata(TEAM_LIMIT_RANGE_NAME, team),
-        "spec": {
-            "limits": [{"type": "Container", "defaultRequest": defaults["requests"], "default": defaults["limits"]}]
-        },
-    }
+    return container_defaults(team.name, team.container_defaults)
 
 
 def gateway_team_namespaces(teams: list[TeamConfig]) -> dict[str, str]:

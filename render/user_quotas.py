@@ -9,7 +9,8 @@ from typing import Any
 from config.clusters import GPU_RESOURCE
 from config.platform import PlatformConfig
 from config.user_quotas import QuotaAmounts
-from render.names import PLATFORM_LABEL, TEAM_LIMIT_RANGE_NAME, USER_QUOTA_NAME
+from render.names import USER_QUOTA_NAME
+from render.namespaces import container_defaults, resource_quota
 
 GIB, MIB = 2**30, 2**20
 
@@ -29,10 +30,6 @@ def memory_quantity(size: Decimal) -> str:
     return str(int(size.to_integral_value(rounding=ROUND_CEILING)))
 
 
-def _metadata(name: str, namespace: str) -> dict[str, Any]:
-    return {"name": name, "namespace": namespace, "labels": dict(PLATFORM_LABEL)}
-
-
 def user_quota(namespace: str, amounts: QuotaAmounts) -> dict[str, Any]:
     """Pods, requested CPU, memory and GPUs, and operator DaskClusters: what the scheduler places on the pool.
     Limits are left out: gateway workers' limits follow their users' options, and nodes enforce them."""
@@ -43,30 +40,15 @@ def user_quota(namespace: str, amounts: QuotaAmounts) -> dict[str, Any]:
         f"requests.{GPU_RESOURCE}": str(amounts.gpus),
         "count/daskclusters.kubernetes.dask.org": str(amounts.dask_clusters),
     }
-    return {
-        "apiVersion": "v1",
-        "kind": "ResourceQuota",
-        "metadata": _metadata(USER_QUOTA_NAME, namespace),
-        "spec": {"hard": hard},
-    }
-
-
-def user_limit_range(namespace: str, config: PlatformConfig) -> dict[str, Any]:
-    """Container defaults, so that a pod without resources is admitted by the quota and counted within it."""
-    defaults = config.namespaces.user_container_defaults.model_dump(mode="json")
-    return {
-        "apiVersion": "v1",
-        "kind": "LimitRange",
-        "metadata": _metadata(TEAM_LIMIT_RANGE_NAME, namespace),
-        "spec": {
-            "limits": [{"type": "Container", "defaultRequest": defaults["requests"], "default": defaults["limits"]}]
-        },
-    }
+    return resource_quota(USER_QUOTA_NAME, namespace, hard)
 
 
 def user_quota_manifests(config: PlatformConfig) -> dict[str, list[dict[str, Any]]]:
     """Per user namespace: its ResourceQuota and LimitRange."""
     return {
-        name: [user_quota(name, config.user_quota(name)), user_limit_range(name, config)]
+        name: [
+            user_quota(name, config.user_quota(name)),
+            container_defaults(name, config.namespaces.user_container_defaults),
+        ]
         for name in config.namespaces.users
     }

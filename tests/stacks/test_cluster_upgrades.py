@@ -22,7 +22,7 @@ from dask_kubernetes.operator.controller.controller import (
     build_worker_deployment_spec,
 )
 
-from components.clusters import cluster_spec_digest
+from render.cluster_upgrades import cluster_spec_digest
 from tests.helpers import (
     PropertyPath,
     Resources,

@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import pulumi
+import pulumi_kubernetes as k8s
 
-from components.kubernetes import declare
+from components.kubernetes import declare, sdk_class
 from tests.helpers import registered_inputs
 
 
@@ -50,3 +51,22 @@ def test_a_custom_resource_keeps_every_field() -> None:
     inputs = _declared(manifest)
     assert inputs["spec"] == {"cluster": "batch", "minimum": 1, "maximum": 8}
     assert inputs["apiVersion"] == "kubernetes.dask.org/v1"
+
+
+def test_a_built_in_kind_gets_the_sdk_class_of_its_group_and_version() -> None:
+    assert sdk_class("v1", "Secret") is k8s.core.v1.Secret
+    assert sdk_class("apps/v1", "Deployment") is k8s.apps.v1.Deployment
+    assert sdk_class("rbac.authorization.k8s.io/v1", "ClusterRoleBinding") is k8s.rbac.v1.ClusterRoleBinding
+    assert (
+        sdk_class("admissionregistration.k8s.io/v1", "ValidatingAdmissionPolicy")
+        is k8s.admissionregistration.v1.ValidatingAdmissionPolicy
+    )
+    assert sdk_class("policy/v1", "PodDisruptionBudget") is k8s.policy.v1.PodDisruptionBudget
+
+
+def test_a_kind_of_a_crd_or_unknown_to_the_sdk_gets_no_typed_class() -> None:
+    assert sdk_class("kubernetes.dask.org/v1", "DaskCluster") is None
+    assert sdk_class("monitoring.coreos.com/v1", "PodMonitor") is None
+    assert sdk_class("traefik.io/v1alpha1", "IngressRoute") is None
+    assert sdk_class("v1", "NoSuchKind") is None
+    assert sdk_class("apps/v9", "Deployment") is None
