@@ -6,7 +6,9 @@ stacks arrives as one JSON document in the environment variable ``DASK_PLATFORM_
 stack by ``render/gateway_options.py``; nothing here is generated.
 
 It is inlined in the middle of the chart's config file, so it has no ``from __future__`` import and its
-annotations are valid at run time.
+annotations are valid at run time. The document's types (``shipped/gateway_contract.py``) are imported only while
+type checking, where mypy checks what this file reads against what ``render/`` writes; inside the gateway the
+file runs alone, so it names them in quotes.
 """
 
 import copy
@@ -16,12 +18,22 @@ import math
 import os
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dask_gateway_server.backends.base import PublicException
 from dask_gateway_server.options import Bool, Float, Integer, Options, Select, String
 from dask_gateway_server.traitlets import MemoryLimit
 from traitlets.utils.importstring import import_item
+
+if TYPE_CHECKING:
+    from shipped.gateway_contract import (
+        CoresData,
+        ExtraOptionData,
+        FreeTextData,
+        GatewayData,
+        ImageData,
+        MemoryData,
+    )
 
 DATA_ENV = "DASK_PLATFORM_GATEWAY"
 """The environment variable holding the JSON document this configuration reads."""
@@ -41,14 +53,14 @@ CUSTOM_PROFILE = "custom"
 """The profile cost label of a cluster running an image no catalog profile builds."""
 
 
-def load_data(environ: Mapping[str, str] = os.environ) -> dict[str, Any]:
+def load_data(environ: Mapping[str, str] = os.environ) -> "GatewayData":
     if DATA_ENV not in environ:
         raise RuntimeError(f"{DATA_ENV} is not set: dask-platform passes the gateway's options data through it")
-    data: dict[str, Any] = json.loads(environ[DATA_ENV])
+    data: GatewayData = json.loads(environ[DATA_ENV])
     return data
 
 
-def parse_memory(field: str, value: str, bounds: Mapping[str, Any]) -> int:
+def parse_memory(field: str, value: str, bounds: "MemoryData") -> int:
     """Bytes of a memory size such as ``"2 G"``, read with the gateway's own parser, within the stack's bounds."""
     try:
         size = int(MemoryLimit().validate(None, value.strip()))
@@ -63,13 +75,13 @@ def parse_memory(field: str, value: str, bounds: Mapping[str, Any]) -> int:
     return size
 
 
-def checked_image(value: str, image: Mapping[str, Any]) -> str:
+def checked_image(value: str, image: "ImageData") -> str:
     chosen = value.strip()
     if not chosen:
         raise ValueError(f"image must name an image, such as {image['default']!r}")
     if chosen in image.get("refused", ()):
         raise ValueError(f"image {chosen!r} belongs to a profile your team may not use")
-    allowed: list[str] = image["allowed"]
+    allowed = image["allowed"]
     if allowed and chosen not in allowed:
         raise ValueError(f"image {chosen!r} is not offered here; choose one of {', '.join(allowed)}")
     return chosen
@@ -88,7 +100,7 @@ def _merged(base: Mapping[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]
     return merged
 
 
-def _chosen_image(data: Mapping[str, Any], options: Any) -> str:
+def _chosen_image(data: "GatewayData", options: Any) -> str:
     image_option = data["options"]["image"]
     chosen = str(options.image).strip()
     profile = data["options"].get("profile")
@@ -98,7 +110,7 @@ def _chosen_image(data: Mapping[str, Any], options: Any) -> str:
     return checked_image(chosen, image_option)
 
 
-def _extra_overrides(data: Mapping[str, Any], options: Any, overrides: dict[str, Any]) -> None:
+def _extra_overrides(data: "GatewayData", options: Any, overrides: dict[str, Any]) -> None:
     """Apply admin-declared options where the stack sends their values."""
     for option in data["options"]["extra"]:
         value = getattr(options, option["name"])
@@ -133,14 +145,14 @@ def label_safe(value: str) -> str:
     return f"{kept}-{digest}" if kept else digest
 
 
-def _profile_label(data: Mapping[str, Any], options: Any, image: str) -> str:
+def _profile_label(data: "GatewayData", options: Any, image: str) -> str:
     """The profile the user picked when the image came from it, else the profile that builds the image."""
     if "profile" in data["options"] and str(options.image).strip() == data["options"]["image"]["default"]:
         return label_safe(str(options.profile))
     return str(data["costLabels"]["profiles"].get(image, CUSTOM_PROFILE))
 
 
-def _cost_overrides(data: Mapping[str, Any], options: Any, user: Any, overrides: dict[str, Any]) -> None:
+def _cost_overrides(data: "GatewayData", options: Any, user: Any, overrides: dict[str, Any]) -> None:
     """Who pays for the cluster's pods: its user, team (and cost centre), name and profile, as pod labels."""
     cost = data.get("costLabels")
     if cost is None or "pods" not in data:
@@ -161,7 +173,7 @@ def _cost_overrides(data: Mapping[str, Any], options: Any, user: Any, overrides:
         overrides.setdefault(f"{part}_extra_pod_labels", dict(data["pods"][part]["labels"])).update(labels)
 
 
-def _gpu_overrides(data: Mapping[str, Any], options: Any, overrides: dict[str, Any]) -> None:
+def _gpu_overrides(data: "GatewayData", options: Any, overrides: dict[str, Any]) -> None:
     gpu = data["options"].get("gpu")
     if gpu is None or not options.worker_gpus:
         return
@@ -177,7 +189,7 @@ def _gpu_overrides(data: Mapping[str, Any], options: Any, overrides: dict[str, A
     overrides["worker_extra_pod_config"] = _merged(worker["extraPodConfig"], gpu["podConfig"])
 
 
-def cluster_overrides(data: Mapping[str, Any], options: Any, user: Any) -> dict[str, Any]:
+def cluster_overrides(data: "GatewayData", options: Any, user: Any) -> dict[str, Any]:
     """What one cluster gets from the options a user chose: the gateway's option handler."""
     memory = parse_memory("worker_memory", options.worker_memory, data["options"]["workerMemory"])
     if data["backend"] == "local":
@@ -228,7 +240,7 @@ class FreeText(String):
     """A string field with a length cap and the stack's character set: text that may end up in pod labels,
     environment variables and the stored cluster record."""
 
-    def __init__(self, field: str, text: Mapping[str, Any], max_length: int, **kwargs: Any) -> None:
+    def __init__(self, field: str, text: "FreeTextData", max_length: int, **kwargs: Any) -> None:
         self.max_length = max_length
         self.characters = re.compile(text["pattern"])
         self.characters_help = text["help"]
@@ -276,11 +288,11 @@ class WholeNumber(Integer):
         return super().validate(x)
 
 
-def _float_option(name: str, label: str, bounds: Mapping[str, Any]) -> Float:
+def _float_option(name: str, label: str, bounds: "CoresData") -> Float:
     return FiniteFloat(name, default=bounds["default"], min=bounds["min"], max=bounds["max"], label=label)
 
 
-def _declared_field(option: Mapping[str, Any], text: Mapping[str, Any], max_workers: int) -> Any:
+def _declared_field(option: "ExtraOptionData", text: "FreeTextData", max_workers: int) -> Any:
     name, label, default = option["name"], option["label"], option["default"]
     if option["type"] == "integer":
         high = option["max"]
@@ -298,7 +310,7 @@ def _declared_field(option: Mapping[str, Any], text: Mapping[str, Any], max_work
     return FreeText(name, text, option["maxLength"], default=default, label=label)
 
 
-def team_namespace(data: Mapping[str, Any], user: Any) -> str | None:
+def team_namespace(data: "GatewayData", user: Any) -> str | None:
     """The namespace of the user's team: the first team in stack order that lists one of the user's groups,
     compared exactly (case and spaces count)."""
     groups = getattr(user, "groups", ())
@@ -308,23 +320,24 @@ def team_namespace(data: Mapping[str, Any], user: Any) -> str | None:
     return None
 
 
-def scoped_data(data: Mapping[str, Any], user: Any) -> dict[str, Any]:
+def scoped_data(data: "GatewayData", user: Any) -> "GatewayData":
     """The data as one user sees it: the option bounds, cluster limits and profiles of the user's team, where
     the team has its own (``teamLimits``), in place of the gateway's."""
-    scoped = dict(data)
+    scoped = data.copy()
     namespace = team_namespace(data, user)
     team = data.get("teamLimits", {}).get(namespace) if namespace is not None else None
     if team is None:
         return scoped
-    options = dict(data["options"])
-    for key in ("workerCores", "workerCoresLimit", "workerMemory"):
-        options[key] = team[key]
+    options = data["options"].copy()
+    options["workerCores"] = team["workerCores"]
+    options["workerCoresLimit"] = team["workerCoresLimit"]
+    options["workerMemory"] = team["workerMemory"]
     if "profile" in options and "profiles" in team:
         images = {name: image for name, image in options["profile"]["images"].items() if name in team["profiles"]}
         default = options["profile"]["default"]
         options["profile"] = {"default": default if default in images else next(iter(images)), "images": images}
         refused = set(data["options"]["profile"]["images"].values()) - set(images.values())
-        image = dict(options["image"])
+        image = options["image"].copy()
         image["refused"] = sorted(refused)
         image["allowed"] = [each for each in image["allowed"] if each not in refused]
         options["image"] = image
@@ -333,7 +346,7 @@ def scoped_data(data: Mapping[str, Any], user: Any) -> dict[str, Any]:
     return scoped
 
 
-def cluster_options(data: Mapping[str, Any], user: Any = None) -> Options:
+def cluster_options(data: "GatewayData", user: Any = None) -> Options:
     """The options ``user`` sees in ``gateway.cluster_options()``, with the bounds of the user's team: names and
     types notebooks rely on first, then the profile and GPU choices and the admin-declared options."""
     scoped = scoped_data(data, user)
@@ -366,13 +379,13 @@ def cluster_options(data: Mapping[str, Any], user: Any = None) -> Options:
     return Options(*fields, handler=handler)
 
 
-def clusters_per_user(data: Mapping[str, Any], user: Any) -> int | None:
+def clusters_per_user(data: "GatewayData", user: Any) -> int | None:
     """How many clusters ``user`` may run at once: the user's team's cap, else the gateway's; None for no cap."""
     cap = scoped_data(data, user)["limits"].get("clustersPerUser")
     return None if cap is None else int(cap)
 
 
-def capped_backend(base: type, data: Mapping[str, Any]) -> type:
+def capped_backend(base: type, data: "GatewayData") -> type:
     """``base`` refusing a new cluster while its user already runs as many as the user may."""
 
     class CappedBackend(base):
@@ -391,14 +404,14 @@ def capped_backend(base: type, data: Mapping[str, Any]) -> type:
     return CappedBackend
 
 
-def _has_cluster_cap(data: Mapping[str, Any]) -> bool:
+def _has_cluster_cap(data: "GatewayData") -> bool:
     teams = data.get("teamLimits", {}).values()
     return data["limits"].get("clustersPerUser") is not None or any(
         team["limits"].get("clustersPerUser") is not None for team in teams
     )
 
 
-def configure(c: Any, data: Mapping[str, Any], environ: Mapping[str, str] = os.environ) -> None:
+def configure(c: Any, data: "GatewayData", environ: Mapping[str, str] = os.environ) -> None:
     """Apply the data to a dask-gateway-server config object ``c``."""
     # Built per user, so that each user's options carry the bounds of the user's team.
     c.Backend.cluster_options = lambda user: cluster_options(data, user)
@@ -409,12 +422,13 @@ def configure(c: Any, data: Mapping[str, Any], environ: Mapping[str, str] = os.e
     c.ClusterConfig.idle_timeout = limits["idleTimeout"]
     c.ClusterConfig.scheduler_cmd = list(data["schedulerCommand"])
     c.ClusterConfig.worker_cmd = list(data["workerCommand"])
-    for part, pods in data.get("pods", {}).items():
+    pods = data.get("pods")
+    for part, pod in [("scheduler", pods["scheduler"]), ("worker", pods["worker"])] if pods is not None else []:
         # Locked-down, placed pods with the stack's environment, for every cluster the gateway starts.
-        setattr(c.KubeClusterConfig, f"{part}_extra_pod_config", pods["extraPodConfig"])
-        setattr(c.KubeClusterConfig, f"{part}_extra_container_config", pods["extraContainerConfig"])
-        setattr(c.KubeClusterConfig, f"{part}_extra_pod_labels", pods["labels"])
-        setattr(c.KubeClusterConfig, f"{part}_extra_pod_annotations", pods["annotations"])
+        setattr(c.KubeClusterConfig, f"{part}_extra_pod_config", pod["extraPodConfig"])
+        setattr(c.KubeClusterConfig, f"{part}_extra_container_config", pod["extraContainerConfig"])
+        setattr(c.KubeClusterConfig, f"{part}_extra_pod_labels", pod["labels"])
+        setattr(c.KubeClusterConfig, f"{part}_extra_pod_annotations", pod["annotations"])
     if data["backend"] == "local":
         c.DaskGateway.backend_class = LOCAL_BACKEND
         c.Proxy.address = data["proxyAddress"]
@@ -426,7 +440,7 @@ def configure(c: Any, data: Mapping[str, Any], environ: Mapping[str, str] = os.e
         c.SimpleAuthenticator.password = password
 
 
-def read_password(data: Mapping[str, Any], environ: Mapping[str, str] = os.environ) -> str | None:
+def read_password(data: "GatewayData", environ: Mapping[str, str] = os.environ) -> str | None:
     """The simple-auth password, never from the data itself: a file where the data names one and it exists
     (the local stack's, so the password is in no process's environment), else the named environment variable
     (from a Kubernetes Secret)."""
