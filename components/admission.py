@@ -8,10 +8,10 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.kubernetes import declare
+from components.kubernetes import KubernetesComponent, declare
 
 
-class AdmissionPolicy(pulumi.ComponentResource):
+class AdmissionPolicy(KubernetesComponent):
     """The ValidatingAdmissionPolicy (``render/admission.py``), then the binding that puts it in force: a binding
     to a policy that does not exist yet would enforce nothing."""
 
@@ -22,13 +22,12 @@ class AdmissionPolicy(pulumi.ComponentResource):
         provider: k8s.Provider,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        super().__init__("dask-platform:admission:AdmissionPolicy", name, None, opts)
+        super().__init__("dask-platform:admission:AdmissionPolicy", name, provider, opts)
         policy, binding = manifests
-        child = pulumi.ResourceOptions(parent=self, provider=provider)
-        self.policy = declare(f"{name}-policy", policy, child)
+        self.policy = declare(f"{name}-policy", policy, self.child)
         self.binding = declare(
             f"{name}-binding",
             binding,
-            pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[self.policy])),
+            self.after(self.policy),
         )
         self.register_outputs({"policy": policy["metadata"]["name"]})

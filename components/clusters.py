@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.kubernetes import declare
+from components.kubernetes import KubernetesComponent, declare
 from render.cluster_upgrades import ClusterResource
 
 
@@ -18,7 +18,7 @@ def _replacement_options(resource: ClusterResource) -> pulumi.ResourceOptions:
     return pulumi.ResourceOptions(replace_on_changes=list(resource.replace_on_changes), delete_before_replace=True)
 
 
-class DaskClusters(pulumi.ComponentResource):
+class DaskClusters(KubernetesComponent):
     """The DaskClusters, DaskWorkerGroups, DaskAutoscalers and DaskJobs of ``dask-platform:clusters``.
 
     Each resource waits for exactly what it needs, so clusters of different teams are created in parallel and
@@ -46,7 +46,7 @@ class DaskClusters(pulumi.ComponentResource):
         provider: k8s.Provider,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        super().__init__("dask-platform:clusters:DaskClusters", name, None, opts)
+        super().__init__("dask-platform:clusters:DaskClusters", name, provider, opts)
         self.resources: list[pulumi.CustomResource] = []
         clusters: dict[tuple[str, str], pulumi.CustomResource] = {}
         for each in resources:
@@ -59,9 +59,7 @@ class DaskClusters(pulumi.ComponentResource):
             resource = declare(
                 f"{name}-{namespace}-{metadata['name']}-{kind.lower()}",
                 each.manifest,
-                pulumi.ResourceOptions(parent=self, provider=provider, depends_on=needs).merge(
-                    _replacement_options(each)
-                ),
+                self.after(*needs).merge(_replacement_options(each)),
             )
             if kind == "DaskCluster":
                 clusters[(namespace, metadata["name"])] = resource

@@ -5,12 +5,12 @@ from __future__ import annotations
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.kubernetes import ChartRelease, declare, helm_release, secret_from_config
+from components.kubernetes import ChartRelease, KubernetesComponent, declare, helm_release, secret_from_config
 from render.names import GATEWAY_RELEASE
 from render.platform import GatewayObjects
 
 
-class DaskGateway(pulumi.ComponentResource):
+class DaskGateway(KubernetesComponent):
     """The dask-gateway chart, pinned, plus the Secrets that carry a simple-auth password or the JupyterHub API
     token from the stack's secret config."""
 
@@ -31,11 +31,10 @@ class DaskGateway(pulumi.ComponentResource):
         creates pods there when a user asks for a cluster, after the update that creates them. Waiting for them
         would make every new team delay the gateway and grow its dependencies with the number of teams.
         """
-        super().__init__("dask-platform:gateway:DaskGateway", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self, provider=provider)
+        super().__init__("dask-platform:gateway:DaskGateway", name, provider, opts)
         chart = objects.chart
         needs: list[pulumi.Resource] = [namespace]
-        in_namespace = pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[namespace]))
+        in_namespace = self.after(namespace)
         if objects.password_secret is not None:
             needs.append(secret_from_config(f"{name}-password", objects.password_secret, password, in_namespace))
         if objects.hub_token_secret is not None:
@@ -47,12 +46,12 @@ class DaskGateway(pulumi.ComponentResource):
             GATEWAY_RELEASE,
             "dask-gateway",
             ChartRelease(chart.chart, namespace, chart.namespace, chart.values),
-            pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=needs)),
+            self.after(*needs),
         )
         # After the chart, which installs traefik's CRDs: dashboards go through the API's authentication.
         self.dashboards_route = declare(
             f"{name}-dashboards-route",
             objects.dashboards_route,
-            pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[self.chart])),
+            self.after(self.chart),
         )
         self.register_outputs({"chartVersion": chart.chart.version})

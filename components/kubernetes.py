@@ -16,6 +16,20 @@ from render.chart_pods import hardened_workload
 from render.secrets import ConfigSecret
 
 
+class KubernetesComponent(pulumi.ComponentResource):
+    """A component whose children are Kubernetes objects in the stack's cluster: each child is declared with
+    ``self.child``, or with ``self.after(...)`` when it must wait for other resources."""
+
+    def __init__(self, type_token: str, name: str, provider: k8s.Provider, opts: pulumi.ResourceOptions | None) -> None:
+        super().__init__(type_token, name, None, opts)
+        self.child = pulumi.ResourceOptions(parent=self, provider=provider)
+        """A child's options: this component as its parent, the stack's cluster as its provider."""
+
+    def after(self, *needs: pulumi.Resource, **options: Any) -> pulumi.ResourceOptions:
+        """A child's options when it waits for ``needs`` (and takes ``options`` such as ``protect``)."""
+        return pulumi.ResourceOptions.merge(self.child, pulumi.ResourceOptions(depends_on=list(needs), **options))
+
+
 def sdk_class(api_version: str, kind: str) -> type[pulumi.CustomResource] | None:
     """The SDK's typed class of a built-in kind, found by its API group and version (``rbac.authorization.k8s.io/v1``
     ``ClusterRole`` is ``k8s.rbac.v1.ClusterRole``); None for a custom resource's kind.

@@ -8,10 +8,10 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.kubernetes import declare
+from components.kubernetes import KubernetesComponent, declare
 
 
-class Namespaces(pulumi.ComponentResource):
+class Namespaces(KubernetesComponent):
     """One Namespace per name (``render.platform.namespace_manifests``): the platform label and its Pod Security
     level."""
 
@@ -23,10 +23,9 @@ class Namespaces(pulumi.ComponentResource):
         provider: k8s.Provider,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        super().__init__("dask-platform:namespaces:Namespaces", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self, provider=provider, protect=protect)
+        super().__init__("dask-platform:namespaces:Namespaces", name, provider, opts)
         self.by_name: dict[str, pulumi.CustomResource] = {
-            each: declare(each, manifest, child) for each, manifest in manifests.items()
+            each: declare(each, manifest, self.after(protect=protect)) for each, manifest in manifests.items()
         }
         self.register_outputs({"names": list(self.by_name)})
 
@@ -34,7 +33,7 @@ class Namespaces(pulumi.ComponentResource):
 QUOTA_SUFFIXES = {"ResourceQuota": "quota", "LimitRange": "defaults"}
 
 
-class NamespaceQuotas(pulumi.ComponentResource):
+class NamespaceQuotas(KubernetesComponent):
     """Per namespace, its ResourceQuota and LimitRange, declared once the namespace exists."""
 
     def __init__(
@@ -45,11 +44,11 @@ class NamespaceQuotas(pulumi.ComponentResource):
         provider: k8s.Provider,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        super().__init__("dask-platform:namespaces:NamespaceQuotas", name, None, opts)
+        super().__init__("dask-platform:namespaces:NamespaceQuotas", name, provider, opts)
         self.by_namespace: dict[str, list[pulumi.CustomResource]] = {}
         """What must hold before pods start in each namespace."""
         for each, objects in manifests.items():
-            in_namespace = pulumi.ResourceOptions(parent=self, provider=provider, depends_on=[namespaces[each]])
+            in_namespace = self.after(namespaces[each])
             self.by_namespace[each] = [
                 declare(f"{name}-{each}-{QUOTA_SUFFIXES[manifest['kind']]}", dict(manifest), in_namespace)
                 for manifest in objects

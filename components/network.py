@@ -8,10 +8,10 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.kubernetes import declare_in_namespaces
+from components.kubernetes import KubernetesComponent, declare_in_namespaces
 
 
-class NetworkPolicies(pulumi.ComponentResource):
+class NetworkPolicies(KubernetesComponent):
     """One NetworkPolicy per manifest, each after the namespace it lives in and nothing else."""
 
     def __init__(
@@ -22,6 +22,6 @@ class NetworkPolicies(pulumi.ComponentResource):
         provider: k8s.Provider,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        super().__init__("dask-platform:network:NetworkPolicies", name, None, opts)
-        declare_in_namespaces(name, manifests, namespaces, pulumi.ResourceOptions(parent=self, provider=provider))
+        super().__init__("dask-platform:network:NetworkPolicies", name, provider, opts)
+        declare_in_namespaces(name, manifests, namespaces, self.child)
         self.register_outputs({"count": len(manifests)})

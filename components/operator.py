@@ -7,12 +7,12 @@ from collections.abc import Mapping
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.kubernetes import ChartRelease, declare, helm_release
+from components.kubernetes import ChartRelease, KubernetesComponent, declare, helm_release
 from render.names import OPERATOR_RELEASE
 from render.platform import OperatorObjects
 
 
-class DaskOperator(pulumi.ComponentResource):
+class DaskOperator(KubernetesComponent):
     """The operator chart (with its CRDs), a user ClusterRole, and per-namespace ServiceAccounts and bindings.
 
     Helm installs CRDs only once and never upgrades them; the release renders the chart's ``crds/`` as
@@ -29,8 +29,7 @@ class DaskOperator(pulumi.ComponentResource):
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         """``namespaces`` maps the release's and each user namespace's name to its Namespace resource."""
-        super().__init__("dask-platform:operator:DaskOperator", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self, provider=provider)
+        super().__init__("dask-platform:operator:DaskOperator", name, provider, opts)
         chart = objects.chart
         release = ChartRelease(chart.chart, namespaces[chart.namespace], chart.namespace, chart.values)
         self.chart = helm_release(
@@ -38,25 +37,23 @@ class DaskOperator(pulumi.ComponentResource):
             OPERATOR_RELEASE,
             "dask-kubernetes-operator",
             release,
-            pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[release.namespace])),
+            self.after(release.namespace),
         )
         """The release; its CRDs are what declared clusters wait for."""
-        self.user_role = declare(f"{name}-user", objects.user_role, child)
+        self.user_role = declare(f"{name}-user", objects.user_role, self.child)
         self.service_accounts: dict[str, pulumi.CustomResource] = {
             each: declare(
                 f"{name}-user-{each}",
                 manifest,
-                pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[namespaces[each]])),
+                self.after(namespaces[each]),
             )
             for each, manifest in objects.service_accounts.items()
         }
         """The ``dask-user`` ServiceAccount of each user namespace, by namespace name."""
-        self.bindings = self._bindings(name, objects, child)
+        self.bindings = self._bindings(name, objects)
         self.register_outputs({"chartVersion": chart.chart.version, "namespace": chart.namespace})
 
-    def _bindings(
-        self, name: str, objects: OperatorObjects, child: pulumi.ResourceOptions
-    ) -> list[pulumi.CustomResource]:
+    def _bindings(self, name: str, objects: OperatorObjects) -> list[pulumi.CustomResource]:
         if objects.cluster_binding is not None:
             # One binding names every ServiceAccount, so it needs them all.
             needs: list[pulumi.Resource] = [self.user_role, *self.service_accounts.values()]
@@ -64,7 +61,7 @@ class DaskOperator(pulumi.ComponentResource):
                 declare(
                     f"{name}-user",
                     objects.cluster_binding,
-                    pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=needs)),
+                    self.after(*needs),
                 )
             ]
         # Each namespace's binding names only that namespace's ServiceAccount.
@@ -72,9 +69,7 @@ class DaskOperator(pulumi.ComponentResource):
             declare(
                 f"{name}-user-{each}",
                 manifest,
-                pulumi.ResourceOptions.merge(
-                    child, pulumi.ResourceOptions(depends_on=[self.user_role, self.service_accounts[each]])
-                ),
+                self.after(self.user_role, self.service_accounts[each]),
             )
             for each, manifest in objects.namespace_bindings.items()
         ]

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.kubernetes import declare, secret_from_config
+from components.kubernetes import KubernetesComponent, declare, secret_from_config
 from render.platform import SessionObjects
 
 
-class DaskSession(pulumi.ComponentResource):
+class DaskSession(KubernetesComponent):
     """The client Deployment, and its own copy of the gateway password when the gateway has one."""
 
     def __init__(
@@ -30,17 +30,14 @@ class DaskSession(pulumi.ComponentResource):
         password Secret, the ``gateway`` release it talks to and, when the catalog builds it, the ``image``
         it runs.
         """
-        super().__init__("dask-platform:session:DaskSession", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self, provider=provider)
+        super().__init__("dask-platform:session:DaskSession", name, provider, opts)
         needs: list[pulumi.Resource] = [namespace, service_account, gateway]
         if image is not None:
             needs.append(image)
         if objects.password_secret is not None:
-            in_namespace = pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[namespace]))
+            in_namespace = self.after(namespace)
             needs.append(
                 secret_from_config(f"{name}-gateway-password", objects.password_secret, password, in_namespace)
             )
-        self.deployment = declare(
-            name, objects.deployment, pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=needs))
-        )
+        self.deployment = declare(name, objects.deployment, self.after(*needs))
         self.register_outputs({"namespace": objects.namespace})

@@ -7,12 +7,12 @@ from collections.abc import Sequence
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.kubernetes import declare, secret_from_config
+from components.kubernetes import KubernetesComponent, declare, secret_from_config
 from render.platform import SmokeCheckSpec
 from render.smoke import first_worker_seconds
 
 
-class SmokeCheck(pulumi.ComponentResource):
+class SmokeCheck(KubernetesComponent):
     """The check's module ConfigMap, its ServiceAccount with access to its result ConfigMap only, its copy of the
     gateway password, and the Job; then the result, read back once the Job has completed.
 
@@ -32,16 +32,15 @@ class SmokeCheck(pulumi.ComponentResource):
         provider: k8s.Provider,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        super().__init__("dask-platform:smoke:SmokeCheck", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self, provider=provider)
+        super().__init__("dask-platform:smoke:SmokeCheck", name, provider, opts)
         objects = spec.objects
-        in_namespace = pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[namespace]))
+        in_namespace = self.after(namespace)
         account = declare(f"{name}-account", objects.service_account, in_namespace)
         role = declare(f"{name}-role", objects.role, in_namespace)
         binding = declare(
             f"{name}-binding",
             objects.role_binding,
-            pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[role, account])),
+            self.after(role, account),
         )
         # The Job writes the data; the program must never put it back to empty.
         result = declare(
@@ -53,16 +52,14 @@ class SmokeCheck(pulumi.ComponentResource):
         needs: list[pulumi.Resource] = [namespace, account, binding, result, module, *platform]
         if spec.password_secret is not None:
             needs.append(secret_from_config(f"{name}-password", spec.password_secret, password, in_namespace))
-        self.job = declare(
-            f"{name}-job", objects.job, pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=needs))
-        )
+        self.job = declare(f"{name}-job", objects.job, self.after(*needs))
         # The id comes from the Job's outputs: unknown in a preview that creates the Job, so the read waits for
         # the update, where it runs after the Job has completed.
         result_id = self.job.id.apply(lambda _: f"{objects.namespace}/{objects.result['metadata']['name']}")
         written = k8s.core.v1.ConfigMap.get(
             f"{name}-written",
             result_id,
-            opts=pulumi.ResourceOptions(parent=self, provider=provider, depends_on=[self.job]),
+            opts=self.after(self.job),
         )
         self.job_name = objects.job_name
         self.first_worker_seconds: pulumi.Output[float | None] = written.data.apply(first_worker_seconds)

@@ -7,11 +7,11 @@ from collections.abc import Sequence
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.kubernetes import declare
+from components.kubernetes import KubernetesComponent, declare
 from render.platform import TeamObjects
 
 
-class Teams(pulumi.ComponentResource):
+class Teams(KubernetesComponent):
     """Per team: a namespace, the ``dask-user`` ServiceAccount bound to the user ClusterRole, a ResourceQuota
     and a LimitRange whose defaults keep pods that set no resources inside that quota."""
 
@@ -24,25 +24,20 @@ class Teams(pulumi.ComponentResource):
         provider: k8s.Provider,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        super().__init__("dask-platform:teams:Teams", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self, provider=provider)
+        super().__init__("dask-platform:teams:Teams", name, provider, opts)
         self.namespaces: dict[str, pulumi.CustomResource] = {}
         self.quotas: dict[str, list[pulumi.CustomResource]] = {}
         """A team's ResourceQuota and LimitRange: what must hold before pods start in its namespace."""
         for team in teams:
             prefix = f"{name}-{team.name}"
-            team_namespace = declare(
-                prefix, team.namespace, pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(protect=protect))
-            )
+            team_namespace = declare(prefix, team.namespace, self.after(protect=protect))
             self.namespaces[team.name] = team_namespace
-            in_namespace = pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[team_namespace]))
+            in_namespace = self.after(team_namespace)
             service_account = declare(f"{prefix}-user", team.service_account, in_namespace)
             declare(
                 f"{prefix}-user",
                 team.role_binding,
-                pulumi.ResourceOptions.merge(
-                    child, pulumi.ResourceOptions(depends_on=[team_namespace, service_account, user_role])
-                ),
+                self.after(team_namespace, service_account, user_role),
             )
             self.quotas[team.name] = [
                 declare(f"{prefix}-quota", team.quota, in_namespace),
