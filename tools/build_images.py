@@ -34,8 +34,6 @@ from config.stack import PROJECT_DIR
 from tools.cli import exit_code
 from tools.standin_bases import BaseImage, StandinError, canonical, ensure_base
 
-REPO_ROOT = PROJECT_DIR
-"""Build contexts and Dockerfiles in the plan are relative to it."""
 IMAGE_TYPE = "docker-build:index:Image"
 KEY_PREFIX = "dask-images-"
 LOG_TAIL_LINES = 60
@@ -83,7 +81,7 @@ def plan_stack(stack: str, out: Path | None = None) -> Path:
     out = out or Path(tempfile.mkdtemp(prefix=f"plan-{stack}-"))
     result = subprocess.run(
         [sys.executable, "-m", "tools.plan", stack, "--out", str(out)],
-        cwd=REPO_ROOT,
+        cwd=PROJECT_DIR,
         capture_output=True,
         text=True,
     )
@@ -136,7 +134,7 @@ def read_plan(resources_json: Path) -> list[ImageBuild]:
         key = resource["name"].removeprefix(KEY_PREFIX)
         build_args = {k: str(v) for k, v in (inputs.get("buildArgs") or {}).items()}
         dockerfile = inputs.get("dockerfile", {}).get("location") or f"{inputs['context']['location']}/Dockerfile"
-        froms = _dockerfile_froms(REPO_ROOT / dockerfile, build_args)
+        froms = _dockerfile_froms(PROJECT_DIR / dockerfile, build_args)
         images.append(
             ImageBuild(
                 key=key,
@@ -241,7 +239,7 @@ def build_image(
     with log_path.open("w") as log:
         process = subprocess.Popen(
             buildah_command(build, context, tags, no_cache),
-            cwd=REPO_ROOT,
+            cwd=PROJECT_DIR,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
@@ -292,7 +290,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--plan", type=Path, help="an existing resources.json of that stack instead of planning")
     parser.add_argument("--only", nargs="+", default=[], metavar="KEY", help="these images and their bases")
     parser.add_argument("--skip", nargs="+", default=[], metavar="KEY", help="leave these images out")
-    parser.add_argument("--log-dir", type=Path, default=REPO_ROOT / "build" / "images", help="one log per image")
+    parser.add_argument("--log-dir", type=Path, default=PROJECT_DIR / "build" / "images", help="one log per image")
     parser.add_argument("--list", action="store_true", help="print the build order and tags, and exit")
     parser.add_argument(
         "--print-commands",

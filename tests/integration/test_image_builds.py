@@ -31,9 +31,9 @@ from typing import IO, Any
 import pytest
 import yaml
 
+from config.stack import PROJECT_DIR
 from tests.helpers import free_ports
 from tools.build_images import (
-    REPO_ROOT,
     BuildError,
     BuiltImage,
     ImageBuild,
@@ -279,7 +279,7 @@ def image_config(reference: str) -> dict[str, Any]:
 
 
 def stack_gateway_options() -> dict[str, dict[str, Any]]:
-    stack = yaml.safe_load((REPO_ROOT / f"Pulumi.{STACK}.yaml").read_text())
+    stack = yaml.safe_load((PROJECT_DIR / f"Pulumi.{STACK}.yaml").read_text())
     options: dict[str, dict[str, Any]] = stack["config"]["dask-platform:gateway"]["clusterOptions"]
     return options
 
@@ -458,7 +458,7 @@ def test_processors_run_their_operation(plan: list[Planned], built: dict[str, Bu
 def test_staging_images_run_the_staging_stack(plan: list[Planned], built: dict[str, BuiltImage]) -> None:
     pins = dict(
         line.split("==", 1)
-        for line in (REPO_ROOT / "images" / "staging" / "requirements.txt").read_text().splitlines()
+        for line in (PROJECT_DIR / "images" / "staging" / "requirements.txt").read_text().splitlines()
         if "==" in line and not line.lstrip().startswith("#")
     )
     for planned in of_kind(plan, "staging"):
@@ -474,7 +474,7 @@ def test_a_broken_lock_fails_the_build_naming_the_image(
 ) -> None:
     derived = next(p for p in plan if p.build.depends_on and "LOCK" in p.build.build_args)
     context = tmp_path / "context"
-    shutil.copytree(REPO_ROOT / derived.build.context, context)
+    shutil.copytree(PROJECT_DIR / derived.build.context, context)
     lock = context / derived.build.build_args["LOCK"]
     text = lock.read_text()
     pin = re.search(r"^([A-Za-z0-9_.-]+)==([^\s\\]+)", text, flags=re.MULTILINE)
