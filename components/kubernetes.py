@@ -25,9 +25,9 @@ class KubernetesComponent(pulumi.ComponentResource):
         self.child = pulumi.ResourceOptions(parent=self, provider=provider)
         """A child's options: this component as its parent, the stack's cluster as its provider."""
 
-    def after(self, *needs: pulumi.Resource, **options: Any) -> pulumi.ResourceOptions:
-        """A child's options when it waits for ``needs`` (and takes ``options`` such as ``protect``)."""
-        return pulumi.ResourceOptions.merge(self.child, pulumi.ResourceOptions(depends_on=list(needs), **options))
+    def after(self, *needs: pulumi.Resource) -> pulumi.ResourceOptions:
+        """A child's options when it waits for ``needs``."""
+        return pulumi.ResourceOptions.merge(self.child, pulumi.ResourceOptions(depends_on=list(needs)))
 
 
 def sdk_class(api_version: str, kind: str) -> type[pulumi.CustomResource] | None:

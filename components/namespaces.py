@@ -25,7 +25,10 @@ class Namespaces(KubernetesComponent):
     ) -> None:
         super().__init__("dask-platform:namespaces:Namespaces", name, provider, opts)
         self.by_name: dict[str, pulumi.CustomResource] = {
-            each: declare(each, manifest, self.after(protect=protect)) for each, manifest in manifests.items()
+            each: declare(
+                each, manifest, pulumi.ResourceOptions.merge(self.child, pulumi.ResourceOptions(protect=protect))
+            )
+            for each, manifest in manifests.items()
         }
         self.register_outputs({"names": list(self.by_name)})
 

@@ -30,7 +30,11 @@ class Teams(KubernetesComponent):
         """A team's ResourceQuota and LimitRange: what must hold before pods start in its namespace."""
         for team in teams:
             prefix = f"{name}-{team.name}"
-            team_namespace = declare(prefix, team.namespace, self.after(protect=protect))
+            team_namespace = declare(
+                prefix,
+                team.namespace,
+                pulumi.ResourceOptions.merge(self.child, pulumi.ResourceOptions(protect=protect)),
+            )
             self.namespaces[team.name] = team_namespace
             in_namespace = self.after(team_namespace)
             service_account = declare(f"{prefix}-user", team.service_account, in_namespace)
